@@ -1,0 +1,54 @@
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import type { ArchiveConfig } from '../../lambdas/config/schema';
+import { startEmbeddedS3 } from './embedded-s3';
+
+export interface ArchiveTarget {
+  bucket: string;
+  s3: S3Client;
+  /** Where it is, for people: an endpoint URL or the embedded store's folder. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/** Bucket used by the embedded S3 when the config names none. */
+export const LOCAL_BUCKET = 'backup-runner-local';
+
+/**
+ * The archive of a local command: the S3 endpoint in the config, or an embedded s3rver whose
+ * data stays under `.backup-runner/s3` so later `list`/`verify`/`restore` calls see it.
+ */
+export async function openArchiveTarget(archive: ArchiveConfig, options: { stateDir?: string } = {}): Promise<ArchiveTarget> {
+  const bucket = archive.bucket ?? LOCAL_BUCKET;
+  if (archive.s3?.endpoint) {
+    const s3 = new S3Client({
+      endpoint: archive.s3.endpoint,
+      region: archive.s3.region,
+      forcePathStyle: archive.s3.forcePathStyle,
+      // Local S3 servers accept any key; real endpoints use the normal credential chain.
+      ...(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE
+        ? {}
+        : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    await ensureBucket(s3, bucket);
+    return { bucket, s3, description: `${archive.s3.endpoint}/${bucket}`, close: async () => s3.destroy() };
+  }
+  const directory = join(options.stateDir ?? '.backup-runner', 's3');
+  const embedded = await startEmbeddedS3({ directory, buckets: [bucket] });
+  return {
+    bucket,
+    s3: embedded.client,
+    description: `embedded S3 in ${directory} (bucket ${bucket})`,
+    close: () => embedded.close(),
+  };
+}
+
+async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+}

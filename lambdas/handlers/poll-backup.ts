@@ -1,0 +1,4 @@
+import { pollBackup } from '../workflow/poll-backup';
+import { stepHandler } from './lambda-deps';
+
+export const handler = stepHandler(pollBackup);

@@ -1,0 +1,4 @@
+import { startBackup } from '../workflow/start-backup';
+import { stepHandler } from './lambda-deps';
+
+export const handler = stepHandler(startBackup);

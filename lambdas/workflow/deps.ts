@@ -1,0 +1,44 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createDeviceHttpClient, type DeviceHttpClient } from '../common/http';
+import { withDevice } from '../common/errors';
+import type { Log } from '../common/log';
+import type { SecretSource } from '../common/secrets';
+import { findDevice } from '../config/load';
+import type { DeviceConfig, RunnerConfig } from '../config/schema';
+import type { Driver } from '../drivers/driver';
+import { driverFor } from '../drivers/registry';
+
+/** Everything a workflow step needs from the outside world; handlers and the local runner build it. */
+export interface StepDeps {
+  config: RunnerConfig;
+  archive: { bucket: string; s3: S3Client };
+  secrets: SecretSource;
+  log: Log;
+  now: () => Date;
+  /** Swapped in tests; the default is the undici client with the device's TLS trust. */
+  createHttp?: (device: DeviceConfig) => DeviceHttpClient;
+}
+
+/**
+ * Runs `use` with a fresh driver for the device (fresh login, fresh connections: tokens do not
+ * survive long waits or reboots) and closes its connections afterwards. Errors leave with the
+ * device id in their message and their type intact, so Retry/Catch rules still match.
+ */
+export async function withDriver<T>(
+  deps: StepDeps,
+  deviceId: string,
+  use: (driver: Driver, device: DeviceConfig) => Promise<T>,
+): Promise<T> {
+  const device = findDevice(deps.config, deviceId);
+  let http: DeviceHttpClient | undefined;
+  try {
+    const secret = await deps.secrets.get(device.secret);
+    http = (deps.createHttp ?? ((d) => createDeviceHttpClient(d, { log: deps.log })))(device);
+    const driver = driverFor(device.type)({ device, secret, http, log: deps.log, now: deps.now });
+    return await use(driver, device);
+  } catch (error) {
+    throw withDevice(error, device.id);
+  } finally {
+    await http?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,55 @@
+import type { BackupHandle } from '../drivers/driver';
+
+/** What starts a backup execution: the dispatcher, `backup-now` or a local `run` sends this. */
+export interface BackupExecutionInput {
+  deviceId: string;
+  /** The scheduled occurrence (ISO-8601 UTC) this execution is for; null for manual runs. */
+  occurrence?: string | null;
+  trigger?: 'schedule' | 'manual';
+}
+
+/** The StartBackup task's payload: the execution input plus facts from the context object. */
+export interface StartBackupEvent {
+  input: BackupExecutionInput;
+  executionName: string;
+  executionStartTime: string;
+}
+
+/**
+ * The state carried between the workflow's steps. Small JSON only: ids, times, keys.
+ * Never a secret, never file content.
+ */
+export interface RunState {
+  deviceId: string;
+  deviceType: string;
+  /** Short id of this run (from the execution name); part of the archive key. */
+  runId: string;
+  executionName: string;
+  occurrence: string | null;
+  /** When the backup was requested (ISO-8601 UTC); the archive key's time. */
+  startedAt: string;
+  handle: BackupHandle;
+  status: 'running' | 'completed';
+  poll: PollState;
+  archive?: ArchivedObject;
+  cleanup?: { deviceCopyDeleted: boolean };
+}
+
+export interface PollState {
+  /** Polls made so far. */
+  attempt: number;
+  /** How long the Wait state waits before the next poll. */
+  waitSeconds: number;
+  /** When the device must have finished (ISO-8601 UTC). */
+  deadline: string;
+  detail?: string;
+}
+
+export interface ArchivedObject {
+  bucket: string;
+  key: string;
+  manifestKey: string;
+  size: number;
+  sha256: string;
+  versionId?: string;
+}

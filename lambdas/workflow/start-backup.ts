@@ -1,0 +1,37 @@
+import { ConfigError } from '../common/errors';
+import { RUNNER_MARKER } from '../drivers/driver';
+import type { StepDeps } from './deps';
+import { withDriver } from './deps';
+import { runIdFor } from './run-id';
+import type { RunState, StartBackupEvent } from './run-state';
+
+/** First step: make room on the device if needed and start the backup there. */
+export async function startBackup(event: StartBackupEvent, deps: StepDeps): Promise<RunState> {
+  const deviceId = event.input?.deviceId;
+  if (typeof deviceId !== 'string' || deviceId === '') {
+    throw new ConfigError('the execution input needs a "deviceId" (e.g. {"deviceId": "ar11-lab"})');
+  }
+  const runId = runIdFor(event.executionName);
+  const now = deps.now();
+  return withDriver(deps, deviceId, async (driver, device) => {
+    const description = [`${RUNNER_MARKER} ${runId}`, event.executionName, device.description].filter(Boolean).join(' ');
+    deps.log.info('starting backup', { deviceId, executionName: event.executionName, runId });
+    const handle = await driver.startBackup({ runId, description });
+    deps.log.info('backup started on the device', { deviceId, backupId: handle.backupId });
+    return {
+      deviceId,
+      deviceType: device.type,
+      runId,
+      executionName: event.executionName,
+      occurrence: event.input.occurrence ?? null,
+      startedAt: now.toISOString(),
+      handle,
+      status: 'running',
+      poll: {
+        attempt: 0,
+        waitSeconds: device.poll.intervalSeconds,
+        deadline: new Date(now.getTime() + device.poll.timeoutMinutes * 60_000).toISOString(),
+      },
+    };
+  });
+}
