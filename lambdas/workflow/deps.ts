@@ -4,8 +4,8 @@ import { withDevice } from '../common/errors';
 import type { Log } from '../common/log';
 import type { SecretSource } from '../common/secrets';
 import { findDevice } from '../config/load';
-import type { DeviceConfig, RunnerConfig } from '../config/schema';
-import type { Driver } from '../drivers/driver';
+import type { DeviceConfig, DeviceType, RunnerConfig } from '../config/schema';
+import type { Driver, DriverFactory } from '../drivers/driver';
 import { driverFor } from '../drivers/registry';
 
 /** Everything a workflow step needs from the outside world; handlers and the local runner build it. */
@@ -17,6 +17,8 @@ export interface StepDeps {
   now: () => Date;
   /** Swapped in tests; the default is the undici client with the device's TLS trust. */
   createHttp?: (device: DeviceConfig) => DeviceHttpClient;
+  /** Swapped in tests; the default is the registry of drivers keyed by device type. */
+  driverFor?: (type: DeviceType) => DriverFactory;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function withDriver<T>(
   try {
     const secret = await deps.secrets.get(device.secret);
     http = (deps.createHttp ?? ((d) => createDeviceHttpClient(d, { log: deps.log })))(device);
-    const driver = driverFor(device.type)({ device, secret, http, log: deps.log, now: deps.now });
+    const driver = (deps.driverFor ?? driverFor)(device.type)({ device, secret, http, log: deps.log, now: deps.now });
     return await use(driver, device);
   } catch (error) {
     throw withDevice(error, device.id);
