@@ -1,0 +1,80 @@
+import { contentDigest } from '../common/content';
+import { listen } from '../common/server';
+import { MAX_BACKUPS, NpmV1Device, type DeviceSettings } from './device';
+import type { NpmV1Simulator, NpmV1SimulatorOptions } from './types';
+
+export type { NpmV1Faults, NpmV1Simulator, NpmV1SimulatorOptions, SimBackupRecord, SimRestoreRecord, SimRequestRecord } from './types';
+export { API_BASE, MAX_BACKUPS } from './device';
+
+const MiB = 1024 * 1024;
+
+/** Starts a Riverbed npm.backup 1.0 appliance on loopback (HTTP, or self-signed HTTPS with `tls`). */
+export async function startNpmV1Simulator(options: NpmV1SimulatorOptions = {}): Promise<NpmV1Simulator> {
+  checkOptions(options);
+  const faults = options.faults ?? {};
+  let device: NpmV1Device | undefined;
+  const host = options.host ?? '127.0.0.1';
+  const server = await listen(
+    (req, res) => {
+      if (device) return device.handle(req, res);
+      res.writeHead(503).end(); // only between listen() and the device's creation
+    },
+    {
+      host,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      acceptConnection: () => device?.isUp() ?? true,
+    },
+  );
+  const seed = options.seed ?? server.port;
+  const settings: DeviceSettings = {
+    identity: {
+      hostname: options.hostname ?? 'ar11-sim',
+      model: options.model ?? 'SCAN-AR-VE',
+      serial: options.serial ?? `SIM${String(seed).padStart(9, '0')}`,
+      swVersion: options.swVersion ?? '11.13.0',
+    },
+    username: options.username ?? 'admin',
+    password: options.password ?? 'admin',
+    backupSize: options.backupSize ?? 4 * MiB,
+    backupDurationMs: options.backupDurationMs ?? 1000,
+    uploadProcessingMs: options.uploadProcessingMs ?? 200,
+    rebootMs: options.rebootMs ?? 2000,
+    tokenApi: options.tokenApi ?? '2.0',
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 900,
+    seed,
+    host,
+  };
+  const created = new NpmV1Device(settings, faults, options.existingBackups ?? []);
+  created.dropConnections = () => server.destroyConnections();
+  device = created;
+
+  return {
+    url: server.url,
+    ...(server.certificate ? { fingerprint256: server.certificate.fingerprint256, caPem: server.certificate.cert } : {}),
+    seed,
+    faults,
+    backups: () => created.backups(),
+    restores: () => created.restores(),
+    requests: () => created.requests(),
+    close: () => server.close(),
+  };
+}
+
+/** Size and SHA-256 (hex) of the file a simulator with `seed` serves for `backupId`, without a server. */
+export function expectedBackupDigest(seed: number, backupId: string, size: number): { size: number; sha256: string } {
+  return contentDigest({ seed, id: backupId, size });
+}
+
+function checkOptions(options: NpmV1SimulatorOptions): void {
+  const nonNegative: Array<keyof NpmV1SimulatorOptions> = ['backupSize', 'backupDurationMs', 'uploadProcessingMs', 'rebootMs', 'tokenTtlSeconds', 'port'];
+  for (const name of nonNegative) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+      throw new RangeError(`npm.backup 1.0 simulator: option ${name} must be a non-negative integer, got ${String(value)}`);
+    }
+  }
+  if ((options.existingBackups?.length ?? 0) > MAX_BACKUPS) {
+    throw new RangeError(`npm.backup 1.0 simulator: existingBackups has ${options.existingBackups!.length} entries; the appliance holds at most ${MAX_BACKUPS}`);
+  }
+}

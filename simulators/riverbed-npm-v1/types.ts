@@ -1,0 +1,99 @@
+/** Options of the Riverbed npm.backup 1.0 simulator (AppResponse 11 / Portal). */
+export interface NpmV1SimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: the OS picks a free port. */
+  port?: number;
+  /** Self-signed HTTPS when true. */
+  tls?: boolean;
+  /** Default admin / admin. */
+  username?: string;
+  password?: string;
+  /** Bytes of each generated backup file, default 4 MiB. Generated on the fly, so 4 GiB+ costs no memory. */
+  backupSize?: number;
+  /** Time from POST /backups to status completed ('started' before), default 1000. */
+  backupDurationMs?: number;
+  /** Time from the end of an upload to status completed ('uploading' before), default 200. */
+  uploadProcessingMs?: number;
+  /** Restore reboot: connections are destroyed for this long, default 2000. */
+  rebootMs?: number;
+  /** Which mgmt.aaa token endpoint exists (the other answers 404), default '2.0'. */
+  tokenApi?: '2.0' | '1.0';
+  /** Token lifetime, default 900 (real devices: about 15 minutes). */
+  tokenTtlSeconds?: number;
+  swVersion?: string;
+  hostname?: string;
+  model?: string;
+  serial?: string;
+  /** Content seed, so different simulators serve different bytes. Default: derived from the port (see `seed` on the simulator). */
+  seed?: number;
+  /** Backups someone else made, present at start (completed, generated content). */
+  existingBackups?: Array<{ description: string; backup_time?: number }>;
+  faults?: NpmV1Faults;
+}
+
+/** Faults; the object is live: tests change it between steps. One-shot faults remove themselves when spent. */
+export interface NpmV1Faults {
+  /** After N authenticated requests, every issued token becomes invalid once (401 AUTH_REQUIRED): the client must log in again. */
+  revokeTokensAfterRequests?: number;
+  /** Destroy the socket after sending this many body bytes of a download. */
+  resetDownloadAtByte?: number;
+  /** End the download cleanly (chunked, no Content-Length) after this many bytes. */
+  truncateDownloadAtByte?: number;
+  /** The next `count` requests (any path) get this 5xx status (default 503) with an error body. */
+  serverErrors?: { count: number; status?: number };
+  /** Throttle downloads. */
+  bytesPerSecond?: number;
+  /** Backups created while set end in status 'failed' with a status_message. */
+  backupFails?: boolean;
+  /** GET /backups/items/{id} answers HTML, or reports status 'exploded'. */
+  garbage?: 'non-json' | 'unknown-status';
+  /** Every login fails with 401 AUTH_INVALID_CREDENTIALS. */
+  rejectCredentials?: boolean;
+}
+
+/** What the device holds, for assertions. */
+export interface SimBackupRecord {
+  id: string;
+  description: string;
+  status: string;
+  /** Bytes of the file (the announced size of a generated backup, the received bytes of an upload). */
+  size: number;
+  /** SHA-256 (lower-case hex) of the file's exact bytes; computed on first access for generated files. */
+  sha256: string;
+  /** Epoch seconds. */
+  backup_time: number;
+  uploaded: boolean;
+}
+
+export interface SimRestoreRecord {
+  backupId: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  status: string;
+}
+
+export interface SimRequestRecord {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** HTTP status sent; 0 when the connection was dropped before an answer (reboot). */
+  status: number;
+}
+
+export interface NpmV1Simulator {
+  /** e.g. https://127.0.0.1:43211 (no trailing slash). */
+  url: string;
+  /** With tls: SHA-256 of the certificate, "AB:CD:...". */
+  fingerprint256?: string;
+  /** With tls: the self-signed certificate itself, to trust as CA. */
+  caPem?: string;
+  /** The content seed in use (for expectedBackupDigest). */
+  seed: number;
+  /** Mutable: tests change faults between steps. */
+  faults: NpmV1Faults;
+  backups(): SimBackupRecord[];
+  restores(): SimRestoreRecord[];
+  requests(): SimRequestRecord[];
+  close(): Promise<void>;
+}
