@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { DeviceConfig } from '../config/schema';
-import { DeviceProtocolError } from './errors';
+import { BackupRunnerError, DeviceProtocolError } from './errors';
 import { toDeviceError, type NetworkErrorContext } from './http-errors';
 import { silentLog, type Log } from './log';
 import { createTlsConnector, tlsTrustFor } from './tls-trust';
@@ -39,11 +39,15 @@ export interface DeviceResponse {
 const MAX_TEXT_BYTES = 8 * 1024 * 1024;
 /** dump() drains this much so the connection can be reused; beyond it the connection is dropped instead. */
 const DUMP_LIMIT_BYTES = 256 * 1024;
+/** How long close() waits for in-flight requests before destroying the connections. */
+const CLOSE_GRACE_MS = 2000;
 
 export interface DeviceHttpClientOptions {
   /** Replaces the per-device Agent (unit tests pass an undici MockAgent). Not closed by `close()`: its owner closes it. */
   dispatcher?: Dispatcher;
   log?: Log;
+  /** How long close() lets in-flight responses finish before cutting them. @default 2000 */
+  closeGraceMs?: number;
 }
 
 /**
@@ -76,6 +80,8 @@ export function createDeviceHttpClient(device: DeviceConfig, options: DeviceHttp
         bodyTimeout: timeouts.idleSeconds * 1000,
       });
   const dispatcher: Dispatcher = options.dispatcher ?? ownAgent!;
+  /** Response bodies still streaming, so close() can end them. */
+  const openBodies = new Set<Readable>();
 
   return {
     async request(request: DeviceRequest): Promise<DeviceResponse> {
@@ -96,10 +102,29 @@ export function createDeviceHttpClient(device: DeviceConfig, options: DeviceHttp
         throw mapped;
       }
       log.debug('device answered', { device: device.id, method: request.method, path: request.path, status: response.statusCode, ms: Date.now() - started });
+      const source = response.body;
+      openBodies.add(source);
+      source.once('close', () => openBodies.delete(source));
       return wrapResponse(device.id, request, response, errorContext);
     },
     async close(): Promise<void> {
-      await ownAgent?.close();
+      if (!ownAgent) return;
+      const closing = ownAgent.close();
+      // A graceful close waits for bodies nobody reads any more (a step that failed mid-download).
+      // Give them a moment, then cut them (undici's destroy() after close() does not), so a
+      // Lambda never hangs here.
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), options.closeGraceMs ?? CLOSE_GRACE_MS);
+      });
+      const outcome = await Promise.race([closing.then(() => 'closed' as const), gaveUp]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        for (const body of openBodies) {
+          body.destroy(new BackupRunnerError('the HTTP client was closed while this response was still being read', { deviceId: device.id }));
+        }
+        await closing;
+      }
     },
   };
 }

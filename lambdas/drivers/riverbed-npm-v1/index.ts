@@ -1,0 +1,1 @@
+export { createRiverbedNpmV1Driver } from './driver';
