@@ -8,6 +8,8 @@ export interface NetworkErrorContext {
   target: string;
   connectSeconds: number;
   idleSeconds: number;
+  /** Whom the device's TLS config trusts, in words, for certificate errors. */
+  trustedBy?: string;
 }
 
 /** Node/OpenSSL certificate verification codes (what Node would throw with rejectUnauthorized). */
@@ -78,7 +80,11 @@ export function toDeviceError(error: unknown, context: NetworkErrorContext): unk
   if (error instanceof BackupRunnerError) return error;
   const code = errorCode(error);
   if (code && CERTIFICATE_CODES.has(code)) {
-    return new TlsVerificationFailed(`TLS certificate of ${context.target} rejected: ${describeCertificateProblem(code, { host: context.target, subjectAltName: undefined, validTo: undefined })}`, {
+    const problem = describeCertificateProblem(code, { host: context.target, subjectAltName: undefined, validTo: undefined });
+    const hint =
+      `; pin the device's certificate with tls.fingerprint256 (openssl s_client -connect ${context.target} </dev/null | ` +
+      'openssl x509 -noout -fingerprint -sha256) or give the CA that issued it with tls.caFile';
+    return new TlsVerificationFailed(`TLS certificate of ${context.target} is not trusted by ${context.trustedBy ?? 'the system CAs'}: ${problem}${hint}`, {
       deviceId: context.deviceId,
       cause: error,
     });

@@ -66,6 +66,7 @@ export function createDeviceHttpClient(device: DeviceConfig, options: DeviceHttp
     deviceId: device.id,
     target: url.host || url.hostname,
     connectSeconds: timeouts.connectSeconds,
+    trustedBy: device.tls && 'caPem' in device.tls ? 'the CA in tls.caPem/caFile' : 'the system CAs',
     idleSeconds: timeouts.idleSeconds,
   };
   if (url.protocol === 'http:' && device.tls) {

@@ -106,16 +106,16 @@ function peerFacts(socket: TLSSocket, host: string, port: string | number): Peer
 }
 
 /**
- * An undici connector for one device. Node's own rejection is turned off for this connector
- * only, and `judgePeer` decides on the connected socket instead: for CA trust it requires
- * Node's verdict (chain + hostname, exactly what rejectUnauthorized would enforce), for a pin
- * it compares the leaf fingerprint. Doing the check here, rather than letting Node reject,
- * is what lets the error print the certificate's fingerprint as a ready-to-paste pin.
+ * An undici connector for one device. With CA trust (system CAs or tls.caPem) Node itself
+ * rejects a certificate that fails the chain or hostname check, and `judgePeer` confirms the
+ * verdict. With a pinned fingerprint the chain check cannot pass (the certificate is
+ * self-signed), so for this connector only the pin takes its place: `judgePeer` compares the
+ * leaf fingerprint on the connected socket and destroys it before undici sends a byte.
  */
 export function createTlsConnector(deviceId: string, trust: TlsTrust, connectTimeoutMs: number): buildConnector.connector {
   const base = buildConnector({
     timeout: connectTimeoutMs,
-    rejectUnauthorized: false,
+    rejectUnauthorized: trust.kind !== 'fingerprint',
     ...(trust.kind === 'ca' ? { ca: trust.caPem } : {}),
     // No TLS session resumption: every connection shows its certificate and is judged again.
     maxCachedSessions: 0,
