@@ -25,10 +25,10 @@ export async function openArchiveTarget(archive: ArchiveConfig, options: { state
       endpoint: archive.s3.endpoint,
       region: archive.s3.region,
       forcePathStyle: archive.s3.forcePathStyle,
-      // Local S3 servers accept any key; real endpoints use the normal credential chain.
+      // Without AWS credentials in the environment, use s3rver's fixed key (moto and MinIO-style test servers accept it too).
       ...(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE
         ? {}
-        : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+        : { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });

@@ -45,6 +45,7 @@ export interface EmbeddedS3 {
 /** The part of s3rver's (untyped, CommonJS) API used here. */
 interface S3rverInstance {
   middleware: KoaMiddleware[];
+  logger: { silent: boolean };
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
   httpServer?: { closeAllConnections(): void };
@@ -84,6 +85,9 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     silent: true,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name, configs: [] })),
   });
+  // `silent` only silences the console transport: once close() has removed it, requests that
+  // finish late would still make winston complain on stderr. Silencing the logger stops both.
+  server.logger.silent = true;
   // Koa composes `middleware` when the server starts listening, so a middleware put first here
   // runs before s3rver's router.
   server.middleware.unshift(multipartShim(options.directory));
