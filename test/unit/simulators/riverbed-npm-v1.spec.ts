@@ -3,7 +3,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contentChunks, contentStream } from '../../../simulators/common/content';
 import {
   expectedBackupDigest,
@@ -271,11 +271,13 @@ describe('npm.backup 1.0 simulator: backups', () => {
     const h = await harness();
     await h.login();
     await (await h.call('GET', `${API}/backups/items/99`)).body.dump();
-    await sleep(10); // the log entry is written when the response closes
-    expect(h.sim.requests()).toEqual([
-      { method: 'POST', path: '/api/mgmt.aaa/2.0/token', status: 201 },
-      { method: 'GET', path: `${API}/backups/items/99`, status: 401 },
-    ]);
+    // The log entry is written when the response closes.
+    await vi.waitFor(() =>
+      expect(h.sim.requests()).toEqual([
+        { method: 'POST', path: '/api/mgmt.aaa/2.0/token', status: 201 },
+        { method: 'GET', path: `${API}/backups/items/99`, status: 401 },
+      ]),
+    );
   });
 });
 
@@ -452,12 +454,11 @@ describe('npm.backup 1.0 simulator: upload and restore', () => {
       dispatcher: h.agent,
       signal: controller.signal,
     });
-    await sleep(50);
-    expect(h.sim.backups()).toEqual([expect.objectContaining({ status: 'uploading', uploaded: true })]);
+    // Waits on conditions, not on fixed sleeps: the suite shares two cores with everything else.
+    await vi.waitFor(() => expect(h.sim.backups()).toEqual([expect.objectContaining({ status: 'uploading', uploaded: true })]), { timeout: 5000 });
     controller.abort();
     await expect(pending).rejects.toThrow();
-    await sleep(50);
-    expect(h.sim.backups()).toEqual([]);
+    await vi.waitFor(() => expect(h.sim.backups()).toEqual([]), { timeout: 5000 });
   });
 });
 
