@@ -52,6 +52,6 @@ export function resultTable(results: readonly LocalRunResult[]): string {
   );
   const problems = results
     .filter((r) => r.status === 'FAILED' || r.warning)
-    .map((r) => (r.status === 'FAILED' ? `FAILED ${r.device}: ${r.error}: ${r.cause}` : `WARNING ${r.device}: ${r.warning}`));
+    .map((r) => (r.status === 'FAILED' ? `FAILED (${r.error}) ${r.cause}` : `WARNING ${r.device}: ${r.warning}`));
   return [table, ...problems].join('\n');
 }
