@@ -1,0 +1,396 @@
+/**
+ * `npm run bench`: streams backups of each size from the npm.backup 1.0 simulator into an
+ * embedded s3rver through the real Transfer step, in a child process, and reports throughput and
+ * the child's peak RSS; a bare undici download of the same size (also in a child) is the ceiling.
+ *
+ *   npm run bench                                  # 1 GiB and 4 GiB, writes BENCHMARKS.md
+ *   npx tsx bench/run.ts --sizes 64MiB,256MiB      # quick run; add --write to update BENCHMARKS.md
+ *   npx tsx bench/run.ts --http                    # plain HTTP to the simulator instead of pinned TLS
+ *   npx tsx bench/run.ts --bundle                  # children as esbuild bundles under plain node (as in Lambda)
+ *
+ * Fails (exit 1) when a child fails, when the archived bytes' SHA-256 differs from what the
+ * simulator served, when S3 holds a different size or no manifest, or when the memory target is
+ * missed. All temporary data (s3rver's folder) is removed at the end, also on failure or Ctrl-C.
+ */
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startEmbeddedS3, type EmbeddedS3 } from '../cli/local/embedded-s3';
+import { formatBytes, formatTable } from '../cli/output/table';
+import { parseByteSize } from '../simulators/common/size';
+import { expectedBackupDigest, startNpmV1Simulator, type NpmV1Simulator } from '../simulators/riverbed-npm-v1';
+import type { ChildRequest, DownloadResult, TransferRequest, TransferResult } from './protocol';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT_SIZES = '1GiB,4GiB';
+const BUCKET = 'bench-archive';
+const SEED = 4242;
+const USERNAME = 'admin';
+const PASSWORD = 'bench-password';
+const BACKUP_DURATION_MS = 100;
+/** The target: the Transfer process's peak RSS at the largest size. */
+const RSS_LIMIT_BYTES = 256 * 1e6;
+/** "Does not grow with size": peak RSS at the largest size over the smallest. */
+const RSS_RATIO_LIMIT = 1.25;
+const MB = 1e6;
+
+interface SizeRun {
+  size: number;
+  download: DownloadResult;
+  transfer: TransferResult;
+  /** CPU seconds the parent (simulator + s3rver) spent while the transfer child ran. */
+  serversCpuSeconds: number;
+  sha256Verified: boolean;
+}
+
+// ---- cleanup, also on failure and on signals -------------------------------------------------
+
+const cleanups: Array<() => Promise<void>> = [];
+let runningChild: ChildProcess | undefined;
+
+async function cleanUp(): Promise<void> {
+  if (runningChild && runningChild.exitCode === null) runningChild.kill('SIGKILL');
+  while (cleanups.length) {
+    const step = cleanups.pop()!;
+    await step().catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping, removing temporary data...\n`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string' },
+      http: { type: 'boolean', default: false },
+      bundle: { type: 'boolean', default: false },
+      write: { type: 'boolean' },
+      out: { type: 'string', default: join(ROOT, 'BENCHMARKS.md') },
+    },
+    strict: true,
+  });
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 22) throw new Error(`Node ${process.versions.node} is too old: run through npm (npm run bench) so node_modules/.bin/node (24) is used`);
+  const sizes = (values.sizes ?? DEFAULT_SIZES).split(',').map((s) => parseByteSize(s.trim()));
+  if (sizes.length === 0 || sizes.some((s) => s <= 0)) throw new Error('--sizes needs one or more positive sizes, e.g. 256MiB,1GiB');
+  // A quick run with --sizes leaves the recorded figures alone unless --write is given.
+  const write = values.write ?? values.sizes === undefined;
+  const tls = !values.http;
+
+  const workDir = await mkdtemp(join(tmpdir(), 'abr-bench-'));
+  cleanups.push(() => rm(workDir, { recursive: true, force: true }));
+  launcher = values.bundle ? await bundleChildren(join(workDir, 'bundle')) : tsxLauncher;
+
+  say(`Node ${process.versions.node} on ${nproc()} cores; device simulator over ${tls ? 'HTTPS (certificate fingerprint pinned)' : 'plain HTTP'}; temp ${workDir}`);
+  const runs: SizeRun[] = [];
+  for (const [index, size] of sizes.entries()) {
+    runs.push(await benchOneSize(size, tls, join(workDir, `s3-${index}`)));
+  }
+
+  const table = resultTable(runs);
+  const checks = memoryChecks(runs);
+  say('');
+  say(table.text);
+  say('');
+  for (const line of checks.lines) say(line);
+  if (write) {
+    await writeFile(values.out, benchmarksMarkdown(runs, table.markdown, checks.lines, tls, values.bundle), 'utf8');
+    say(`\nwrote ${values.out}`);
+  }
+  return checks.ok ? 0 : 1;
+}
+
+async function benchOneSize(size: number, tls: boolean, s3Dir: string): Promise<SizeRun> {
+  const label = formatBytes(size);
+  const sim: NpmV1Simulator = await startNpmV1Simulator({
+    tls,
+    backupSize: size,
+    backupDurationMs: BACKUP_DURATION_MS,
+    seed: SEED,
+    username: USERNAME,
+    password: PASSWORD,
+    hostname: 'ar11-bench',
+  });
+  const closeSim = () => sim.close();
+  cleanups.push(closeSim);
+  const s3: EmbeddedS3 = await startEmbeddedS3({ directory: s3Dir, buckets: [BUCKET] });
+  const closeS3 = async () => {
+    await s3.close();
+    await rm(s3Dir, { recursive: true, force: true });
+  };
+  cleanups.push(closeS3);
+
+  const base: ChildRequest = {
+    deviceUrl: sim.url,
+    ...(sim.fingerprint256 ? { fingerprint256: sim.fingerprint256 } : {}),
+    username: USERNAME,
+    password: PASSWORD,
+    size,
+  };
+
+  say(`${label}: raw download (undici, body discarded)...`);
+  const download = await runChild<DownloadResult>('download-once.ts', base, size);
+  if (download.kind !== 'download' || download.bytes !== size) throw new Error(`${label}: the raw download reported ${download.bytes} bytes`);
+  say(`${label}: raw download ${mbps(download)} MB/s`);
+
+  say(`${label}: transfer step (startBackup -> pollBackup -> transferBackup into s3rver)...`);
+  const transferRequest: TransferRequest = { ...base, s3Endpoint: s3.endpoint, bucket: BUCKET };
+  const parentCpu = process.cpuUsage();
+  const transfer = await runChild<TransferResult>('transfer-once.ts', transferRequest, size);
+  const used = process.cpuUsage(parentCpu);
+  const serversCpuSeconds = (used.user + used.system) / 1e6;
+  if (transfer.kind !== 'transfer') throw new Error(`${label}: transfer child answered ${JSON.stringify(transfer)}`);
+  say(`${label}: transfer ${mbps(transfer)} MB/s, peak RSS ${(transfer.maxRssBytes / MB).toFixed(0)} MB; verifying...`);
+
+  await verifyArchive(s3.client, transfer, size, label);
+  const expected = expectedBackupDigest(sim.seed, transfer.backupId, size);
+  if (expected.sha256 !== transfer.sha256) {
+    throw new Error(
+      `${label}: INTEGRITY FAILURE: the transfer archived bytes with SHA-256 ${transfer.sha256}, ` +
+        `but the simulator served ${expected.sha256} for backup ${transfer.backupId}`,
+    );
+  }
+  say(`${label}: SHA-256 matches what the simulator served (${expected.sha256.slice(0, 16)}...)`);
+
+  // Free the disk (the object is `size` bytes in s3rver's folder) before the next size.
+  await closeS3();
+  cleanups.splice(cleanups.indexOf(closeS3), 1);
+  await closeSim();
+  cleanups.splice(cleanups.indexOf(closeSim), 1);
+  return { size, download, transfer, serversCpuSeconds, sha256Verified: true };
+}
+
+/** What S3 holds must be the object of the reported size and its manifest (the commit mark). */
+async function verifyArchive(client: S3Client, transfer: TransferResult, size: number, label: string): Promise<void> {
+  const object = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: transfer.key }));
+  if (object.ContentLength !== size) {
+    throw new Error(`${label}: s3rver holds ${object.ContentLength} bytes at ${transfer.key}, expected ${size}`);
+  }
+  await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: transfer.manifestKey })).catch((error: unknown) => {
+    throw new Error(`${label}: no manifest at ${transfer.manifestKey}: ${String(error)}`);
+  });
+}
+
+/** Runs bench/<script> under the same Node with tsx; returns the JSON line it prints last. */
+function runChild<T>(script: ChildScript, request: ChildRequest, size: number): Promise<T> {
+  // Generous: 3 minutes plus 5 MB/s; a stuck child is killed rather than hanging the run.
+  const timeoutMs = 180_000 + (size / (5 * MB)) * 1000;
+  return new Promise<T>((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...launcher(script), JSON.stringify(request)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    runningChild = child;
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => (stdout += text));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} took longer than ${Math.round(timeoutMs / 1000)} s; killed`));
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      runningChild = undefined;
+      if (code !== 0) {
+        reject(new Error(`${script} failed (${signal ? `signal ${signal}` : `exit code ${code}`}); its stderr is above`));
+        return;
+      }
+      const last = stdout.trim().split('\n').pop() ?? '';
+      try {
+        resolvePromise(JSON.parse(last) as T);
+      } catch {
+        reject(new Error(`${script} printed no JSON result line; stdout was: ${stdout.slice(0, 500)}`));
+      }
+    });
+  });
+}
+
+/** How a child script is started: node arguments before the JSON request. */
+type Launcher = (script: ChildScript) => string[];
+type ChildScript = 'download-once.ts' | 'transfer-once.ts';
+const tsxLauncher: Launcher = (script) => ['--import', 'tsx', join(ROOT, 'bench', script)];
+let launcher: Launcher = tsxLauncher;
+
+/**
+ * --bundle: the children as one esbuild bundle each, run by plain node, as the deployed Lambda runs
+ * its code (NodejsFunction bundles with esbuild); without tsx's loader thread in the RSS.
+ */
+async function bundleChildren(outDir: string): Promise<Launcher> {
+  const { build } = await import('esbuild');
+  const scripts: ChildScript[] = ['download-once.ts', 'transfer-once.ts'];
+  await build({
+    entryPoints: scripts.map((s) => join(ROOT, 'bench', s)),
+    outdir: outDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'warning',
+    // Some dependencies are CommonJS and call require() for Node built-ins.
+    banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" },
+  });
+  return (script) => [join(outDir, script.replace(/\.ts$/, '.mjs'))];
+}
+
+// ---- reporting --------------------------------------------------------------------------------
+
+function mbps(result: { bytes: number; seconds: number }): string {
+  return (result.bytes / MB / result.seconds).toFixed(1);
+}
+
+function resultTable(runs: SizeRun[]): { text: string; markdown: string } {
+  const header = [
+    'size',
+    'raw download s',
+    'raw MB/s',
+    'transfer s',
+    'transfer MB/s',
+    '% of raw',
+    'transfer peak RSS MB',
+    'RSS before transfer MB',
+    'transfer CPU s',
+    'sim+s3rver CPU s',
+    'SHA-256',
+  ];
+  const rows = runs.map((r) => [
+    formatBytes(r.size),
+    r.download.seconds.toFixed(1),
+    mbps(r.download),
+    r.transfer.seconds.toFixed(1),
+    mbps(r.transfer),
+    `${((r.download.seconds / r.transfer.seconds) * 100).toFixed(0)}%`,
+    (r.transfer.maxRssBytes / MB).toFixed(0),
+    (r.transfer.rssBeforeBytes / MB).toFixed(0),
+    r.transfer.cpuSeconds.toFixed(1),
+    r.serversCpuSeconds.toFixed(1),
+    r.sha256Verified ? 'verified' : 'MISMATCH',
+  ]);
+  const markdown = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 0 || i === header.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+  return { text: formatTable(header, rows), markdown };
+}
+
+function memoryChecks(runs: SizeRun[]): { ok: boolean; lines: string[] } {
+  const bySize = [...runs].sort((a, b) => a.size - b.size);
+  const smallest = bySize[0]!;
+  const largest = bySize[bySize.length - 1]!;
+  const ratio = largest.transfer.maxRssBytes / smallest.transfer.maxRssBytes;
+  const underLimit = largest.transfer.maxRssBytes <= RSS_LIMIT_BYTES;
+  const flat = bySize.length < 2 || ratio <= RSS_RATIO_LIMIT;
+  const lines = [
+    `Peak RSS ratio largest/smallest (${formatBytes(largest.size)} / ${formatBytes(smallest.size)}): ${ratio.toFixed(2)} ` +
+      `(${flat ? 'PASS' : 'FAIL'}: at most ${RSS_RATIO_LIMIT} counts as not growing with size)`,
+    `Peak RSS of the transfer process at ${formatBytes(largest.size)}: ${(largest.transfer.maxRssBytes / MB).toFixed(0)} MB = ` +
+      `${(largest.transfer.maxRssBytes / 1024 ** 2).toFixed(1)} MiB (${underLimit ? 'PASS' : 'FAIL'}: target at most ${RSS_LIMIT_BYTES / MB} MB, 10^6 bytes)`,
+  ];
+  return { ok: underLimit && flat, lines };
+}
+
+function nproc(): number {
+  return availableParallelism();
+}
+
+function benchmarksMarkdown(runs: SizeRun[], table: string, checks: string[], tls: boolean, bundled: boolean): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const sizes = runs.map((r) => formatBytes(r.size)).join(', ');
+  return `# Benchmarks
+
+Generated by \`npm run bench\` (bench/run.ts) on ${date}.
+
+- Machine: ${nproc()} cores (\`nproc\`), ${cpu}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Linux ${release()}
+- Node ${process.versions.node} (parent and children; children run ${bundled ? 'as esbuild bundles under plain \`node\` (\`--bundle\`), like the deployed Lambda' : '\`node --import tsx\` on the TypeScript sources'})
+- Sizes: ${sizes}; device simulator over ${tls ? 'HTTPS with the certificate fingerprint pinned (as a device config does)' : 'plain HTTP'}
+
+## What is measured
+
+For each size, a fresh Riverbed npm.backup 1.0 simulator (simulators/riverbed-npm-v1, content generated on
+the fly with AES-256-CTR) and a fresh embedded s3rver (cli/local/embedded-s3, data in a temp folder removed
+afterwards) run in the parent process. Then two child processes run, one after the other:
+
+1. **raw download** (bench/download-once.ts), the ceiling: log in, start a backup, poll, then one undici
+   \`request\` for the backup file with the body consumed and discarded. Same TLS connector as the product.
+2. **transfer** (bench/transfer-once.ts): the real workflow steps \`startBackup\` -> \`pollBackup\` (until
+   completed) -> \`transferBackup\`, with the real driver, HTTP client, \`uploadArchiveObject\` (lib-storage
+   multipart, default part size 8 MiB, queue 4) and manifest write. Only \`transferBackup\` is timed; it
+   includes s3rver's CompleteMultipartUpload and the manifest PUT.
+
+Columns: seconds and MB/s (10^6 bytes/s) of the timed step; "% of raw" = transfer MB/s as a share of the raw
+download's; "transfer peak RSS MB" = the transfer child's \`process.resourceUsage().maxRSS\` (the peak over the
+child's whole life, so it includes Node, tsx and the AWS SDK); "RSS before transfer" = its RSS right before
+\`transferBackup\`; "transfer CPU s" = the child's user+system CPU during the step; "sim+s3rver CPU s" = the
+parent's CPU while the transfer child ran. SHA-256: the digest the transfer step computed (the one the manifest
+records) equals \`expectedBackupDigest\` of what the simulator served, and s3rver holds an object of exactly that
+size plus its manifest; the run fails otherwise.
+
+## Results
+
+${table}
+
+${checks.map((line) => `- ${line}`).join('\n')}
+
+## Caveats
+
+- Everything runs on the same ${nproc()} cores: the simulator (AES keystream${tls ? ' + TLS encryption' : ''}) and s3rver (HTTP
+  parsing, MD5 of each part, writing parts, then concatenating them on CompleteMultipartUpload) share the parent's
+  single JS thread, and the transfer child (${tls ? 'TLS decryption, ' : ''}SHA-256 of the stream, SigV4 payload hashing of every part
+  over plain-HTTP S3, sending) competes with them. The MB/s figures are therefore lower bounds for the Transfer
+  Lambda talking to a real device and real S3; the raw download column shows how much of the budget the device side
+  alone takes. The memory figures do not depend on this.
+- s3rver is the narrowest part here: an upload of in-memory data through \`uploadArchiveObject\` alone reaches
+  only about 45 MB/s into s3rver on this machine (256 MiB, checked by hand with the same code), with s3rver's
+  thread busy most of the time. Compare the transfer's MB/s with that rather than with the raw download alone.
+- Peak RSS is the whole child process: about half of it is there before the transfer starts (Node, the AWS SDK,
+  undici, zod, tsx); \`--bundle\` runs the children as esbuild bundles under plain node, as the Lambda does.
+- s3rver writes the object to local disk (twice: parts, then the assembled object), so disk speed is in the transfer
+  figure; real S3 completes a multipart upload without that copy.
+- The S3 client uses \`requestChecksumCalculation: WHEN_REQUIRED\` (s3rver stores aws-chunked framing otherwise);
+  against real S3 the SDK default adds a CRC32 per part.
+
+## How to run
+
+\`\`\`
+npm run bench                               # 1 GiB and 4 GiB, rewrites this file (a few minutes)
+npx tsx bench/run.ts --sizes 64MiB,256MiB   # quick check; does not touch this file unless --write
+npx tsx bench/run.ts --http                 # plain HTTP to the simulator
+npx tsx bench/run.ts --bundle               # children as esbuild bundles under plain node (as in Lambda)
+\`\`\`
+
+Exit code 1 on any failure: a child failing, a SHA-256 or size mismatch, or a missed memory target
+(peak RSS at the largest size above ${RSS_LIMIT_BYTES / MB} MB, or more than ${RSS_RATIO_LIMIT}x the smallest size's).
+`;
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  process.stderr.write(`\nBENCHMARK FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+  exitCode = 1;
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);

@@ -1,0 +1,92 @@
+/**
+ * Child process of the benchmark: one backup through the real workflow steps, as the deployed
+ * Lambdas run them: startBackup -> pollBackup (until completed) -> transferBackup. Only the
+ * transfer step is timed; its peak RSS is this process's peak RSS (the other steps are small).
+ * Started by bench/run.ts; prints one JSON line (see protocol.ts).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createEmbeddedS3Client } from '../cli/local/embedded-s3';
+import { silentLog } from '../lambdas/common/log';
+import { staticSecretSource } from '../lambdas/common/secrets';
+import { parseConfig } from '../lambdas/config/load';
+import type { StepDeps } from '../lambdas/workflow/deps';
+import { pollBackup } from '../lambdas/workflow/poll-backup';
+import type { RunState } from '../lambdas/workflow/run-state';
+import { startBackup } from '../lambdas/workflow/start-backup';
+import { transferBackup } from '../lambdas/workflow/transfer-backup';
+import { cpuSecondsSince, peakRssBytes, readRequest, report, type TransferRequest } from './protocol';
+
+const DEVICE_ID = 'bench-device';
+const SECRET = 'backup-runner/bench-device';
+const POLL_EVERY_MS = 50;
+const POLL_GIVE_UP_MS = 120_000;
+
+async function main(): Promise<void> {
+  const request = readRequest<TransferRequest>(process.argv);
+  const config = parseConfig({
+    archive: { bucket: request.bucket, prefix: 'bench/', s3: { endpoint: request.s3Endpoint } },
+    devices: [
+      {
+        id: DEVICE_ID,
+        type: 'riverbed-npm-v1',
+        url: request.deviceUrl,
+        secret: SECRET,
+        ...(request.fingerprint256 ? { tls: { fingerprint256: request.fingerprint256 } } : {}),
+        poll: { intervalSeconds: 1, maxIntervalSeconds: 1, timeoutMinutes: 5 },
+        timeouts: { connectSeconds: 5, idleSeconds: 60 },
+      },
+    ],
+  });
+  const s3 = createEmbeddedS3Client(request.s3Endpoint);
+  const deps: StepDeps = {
+    config,
+    archive: { bucket: request.bucket, s3 },
+    secrets: staticSecretSource({ [SECRET]: { username: request.username, password: request.password } }),
+    log: silentLog,
+    now: () => new Date(),
+  };
+  try {
+    const executionName = `bench-${process.pid}-${Date.now()}`;
+    let state: RunState = await startBackup(
+      { input: { deviceId: DEVICE_ID, trigger: 'manual' }, executionName, executionStartTime: new Date().toISOString() },
+      deps,
+    );
+    const giveUpAt = Date.now() + POLL_GIVE_UP_MS;
+    for (;;) {
+      state = await pollBackup(state, deps);
+      if (state.status === 'completed') break;
+      if (Date.now() > giveUpAt) throw new Error(`backup ${state.handle.backupId} did not complete within ${POLL_GIVE_UP_MS} ms`);
+      await sleep(POLL_EVERY_MS);
+    }
+
+    const rssBeforeBytes = process.memoryUsage.rss();
+    const cpuStart = process.cpuUsage();
+    const started = performance.now();
+    const done = await transferBackup(state, deps);
+    const seconds = (performance.now() - started) / 1000;
+    const cpuSeconds = cpuSecondsSince(cpuStart);
+
+    const archive = done.archive;
+    if (!archive) throw new Error('transferBackup returned no archive record');
+    if (archive.size !== request.size) throw new Error(`transferBackup archived ${archive.size} bytes, expected ${request.size}`);
+    report({
+      kind: 'transfer',
+      bytes: archive.size,
+      seconds,
+      sha256: archive.sha256,
+      key: archive.key,
+      manifestKey: archive.manifestKey,
+      backupId: state.handle.backupId,
+      maxRssBytes: peakRssBytes(),
+      rssBeforeBytes,
+      cpuSeconds,
+    });
+  } finally {
+    s3.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`transfer-once failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
