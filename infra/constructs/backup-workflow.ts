@@ -1,0 +1,191 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { RunnerConfig } from '../../lambdas/config/schema';
+import type { ArchiveBucket } from './archive-bucket';
+import {
+  BACKUP_FUNCTION_SIZING,
+  BACKUP_RETRIES,
+  BACKUP_STATES,
+  BACKUP_TASK_HANDLERS,
+  type BackupTaskState,
+} from './backup-workflow-policy';
+import { grantReadDeviceSecrets } from './device-secrets';
+import { configEmbedding } from './embedded-config';
+
+/** The repository root: bundling resolves entries, the lock file and esbuild from here, whatever the cwd. */
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface BackupWorkflowProps {
+  /** The validated runner config; embedded in every function bundle and the source of the secret grants. */
+  readonly config: RunnerConfig;
+
+  /** Where the transfer function writes backups; only under its prefix. */
+  readonly archive: ArchiveBucket;
+
+  /**
+   * Folder of the Lambda entry points (`start-backup.ts`, `poll-backup.ts`, `transfer-backup.ts`,
+   * `delete-device-copy.ts`, each exporting `handler`).
+   * @default '<repository>/lambdas/handlers'
+   */
+  readonly handlersDir?: string;
+
+  /**
+   * Retention of the functions' and the state machine's log groups.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The backup workflow: one Lambda per step and the Standard state machine that drives a single
+ * device's backup: start, wait/poll until done, transfer into the archive, delete the device copy.
+ */
+export class BackupWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  /** The functions by the Task state that runs them. */
+  readonly functions: Readonly<Record<BackupTaskState, nodejs.NodejsFunction>>;
+
+  constructor(scope: Construct, id: string, props: BackupWorkflowProps) {
+    super(scope, id);
+    const handlersDir = props.handlersDir ?? join(PROJECT_ROOT, 'lambdas', 'handlers');
+    const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const embedding = configEmbedding(props.config);
+
+    const makeFunction = (state: BackupTaskState): nodejs.NodejsFunction => {
+      const sizing = BACKUP_FUNCTION_SIZING[state];
+      const logGroup = new logs.LogGroup(this, `${state}Logs`, { retention });
+      const fn = new nodejs.NodejsFunction(this, `${state}Function`, {
+        entry: join(handlersDir, `${BACKUP_TASK_HANDLERS[state]}.ts`),
+        handler: 'handler',
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: sizing.memoryMb,
+        timeout: Duration.minutes(sizing.timeoutMinutes),
+        logGroup,
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+        environment: {
+          ARCHIVE_BUCKET: props.archive.bucket.bucketName,
+          POWERTOOLS_SERVICE_NAME: 'backup-runner',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+        bundling: {
+          forceDockerBundling: false,
+          minify: true,
+          sourceMap: true,
+          // The map only needs positions for stack traces; the sources would double the bundle.
+          sourcesContent: false,
+          target: 'node24',
+          // The code is ESM (import.meta, top-level await); the banner lets bundled CommonJS
+          // dependencies still call require() for Node built-ins.
+          format: nodejs.OutputFormat.ESM,
+          mainFields: ['module', 'main'],
+          banner: "import { createRequire as __backupRunnerCreateRequire } from 'node:module'; const require = __backupRunnerCreateRequire(import.meta.url);",
+          // Bundle the pinned AWS SDK too: what runs in Lambda is what the tests ran.
+          externalModules: [],
+          define: embedding.define,
+          ...(embedding.inject ? { inject: embedding.inject } : {}),
+        },
+      });
+      grantReadDeviceSecrets(fn, this, props.config);
+      return fn;
+    };
+
+    this.functions = {
+      StartBackup: makeFunction(BACKUP_STATES.start),
+      PollBackup: makeFunction(BACKUP_STATES.poll),
+      TransferToArchive: makeFunction(BACKUP_STATES.transfer),
+      DeleteDeviceCopy: makeFunction(BACKUP_STATES.deleteDeviceCopy),
+    };
+    props.archive.grantWriteBackups(this.functions.TransferToArchive);
+
+    const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      // Under /aws/vendedlogs/ CloudWatch does not grow the account's log resource policy per group.
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-backup`,
+      retention,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
+      timeout: workflowTimeout(props.config),
+      // Execution data is included because the run state holds ids and paths only, never secrets,
+      // and the error's cause is what an operator needs.
+      logs: { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+  }
+
+  private definition(): sfn.IChainable {
+    const failed = new sfn.Fail(this, BACKUP_STATES.failed, {
+      stateName: BACKUP_STATES.failed,
+      errorPath: '$.error.Error',
+      causePath: '$.error.Cause',
+    });
+    const succeeded = new sfn.Succeed(this, BACKUP_STATES.succeeded, { stateName: BACKUP_STATES.succeeded });
+
+    const invoke = (state: BackupTaskState, payload?: sfn.TaskInput): tasks.LambdaInvoke => {
+      const task = new tasks.LambdaInvoke(this, state, {
+        stateName: state,
+        lambdaFunction: this.functions[state],
+        payloadResponseOnly: true,
+        // Without a payload, Lambda receives the whole state: the RunState.
+        ...(payload ? { payload } : {}),
+        // The result replaces the state. No explicit `resultPath: '$'`: the ASL default does the
+        // same in AWS, and aws-local-stepfunctions 3.0.0 mishandles an explicit "$" (it stores
+        // the result under a key named "$" instead of replacing the input).
+      });
+      for (const rule of BACKUP_RETRIES[state]) {
+        task.addRetry({
+          errors: [...rule.errors],
+          interval: Duration.seconds(rule.intervalSeconds),
+          backoffRate: rule.backoffRate,
+          maxAttempts: rule.maxAttempts,
+        });
+      }
+      return task;
+    };
+
+    const start = invoke(
+      BACKUP_STATES.start,
+      sfn.TaskInput.fromObject({
+        input: sfn.JsonPath.entirePayload,
+        executionName: sfn.JsonPath.executionName,
+        executionStartTime: sfn.JsonPath.executionStartTime,
+      }),
+    ).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const wait = new sfn.Wait(this, BACKUP_STATES.wait, {
+      stateName: BACKUP_STATES.wait,
+      time: sfn.WaitTime.secondsPath('$.poll.waitSeconds'),
+    });
+    const poll = invoke(BACKUP_STATES.poll).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const transfer = invoke(BACKUP_STATES.transfer).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    // The archive is committed before this step, so a failed device-side delete is recorded
+    // in the output (and the error log) but does not fail the backup.
+    const recordCleanupFailure = new sfn.Pass(this, BACKUP_STATES.recordCleanupFailure, {
+      stateName: BACKUP_STATES.recordCleanupFailure,
+    }).next(succeeded);
+    const deleteDeviceCopy = invoke(BACKUP_STATES.deleteDeviceCopy)
+      .addCatch(recordCleanupFailure, { errors: [sfn.Errors.ALL], resultPath: '$.cleanupError' })
+      .next(succeeded);
+
+    const isDone = new sfn.Choice(this, BACKUP_STATES.isDone, { stateName: BACKUP_STATES.isDone })
+      .when(sfn.Condition.stringEquals('$.status', 'completed'), transfer.next(deleteDeviceCopy))
+      .otherwise(wait);
+
+    return start.next(wait).next(poll).next(isDone);
+  }
+}
+
+/** The execution limit from `workflow.timeoutHours`, in whole seconds (Step Functions' unit). */
+export function workflowTimeout(config: RunnerConfig): Duration {
+  return Duration.seconds(Math.ceil(config.workflow.timeoutHours * 3600));
+}

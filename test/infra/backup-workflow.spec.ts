@@ -1,0 +1,240 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
+import { describe, expect, it } from 'vitest';
+import { AuthenticationFailed, DeviceBusy, DeviceUnreachable } from '../../lambdas/common/errors';
+import { BACKUP_RETRIES, BACKUP_STATES, NEVER_RETRIED } from '../../infra/constructs/backup-workflow-policy';
+import { localFunctionArn, stateMachineDefinitionOf } from '../../infra/local-definition';
+import { logicalIdContaining, type Resources } from './cfn';
+import { fleetConfig, synth } from './fixtures';
+
+type State = Record<string, unknown> & { Type: string };
+type LocalHandler = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>[string];
+type JsonValue = Parameters<LocalHandler>[0];
+
+const { template } = synth(fleetConfig({ workflow: { timeoutHours: 6 } }));
+const resources = template.toJSON().Resources as Resources;
+const definition = stateMachineDefinitionOf(template.toJSON());
+const states = definition.States as Record<string, State>;
+const state = (name: string): State => {
+  const s = states[name];
+  if (!s) throw new Error(`no state ${name}; states: ${Object.keys(states).join(', ')}`);
+  return s;
+};
+/** The retries this project adds (CDK puts its Lambda service-exception retry first). */
+const deviceRetries = (name: string) =>
+  (state(name).Retry as { ErrorEquals: string[] }[]).filter((r) => !r.ErrorEquals.some((e) => e.startsWith('Lambda.')));
+
+describe('backup state machine', () => {
+  it('is a Standard machine with the configured timeout, ERROR logging and tracing', () => {
+    expect(definition.TimeoutSeconds).toBe(6 * 3600);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({
+        Level: 'ERROR',
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('StateMachineLogs'), 'Arn'] } } }],
+      }),
+    });
+  });
+
+  it('has exactly the named states, wired start -> wait -> poll -> choice -> transfer -> delete -> succeed', () => {
+    expect(definition.StartAt).toBe('StartBackup');
+    expect(Object.keys(states).sort()).toEqual(Object.values(BACKUP_STATES).sort());
+    expect(state('StartBackup')).toMatchObject({ Type: 'Task', Next: 'WaitForDevice' });
+    expect(state('WaitForDevice')).toEqual({ Type: 'Wait', SecondsPath: '$.poll.waitSeconds', Next: 'PollBackup' });
+    expect(state('PollBackup')).toMatchObject({ Type: 'Task', Next: 'IsBackupDone' });
+    expect(state('IsBackupDone')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.status', StringEquals: 'completed', Next: 'TransferToArchive' }],
+      Default: 'WaitForDevice',
+    });
+    expect(state('TransferToArchive')).toMatchObject({ Type: 'Task', Next: 'DeleteDeviceCopy' });
+    expect(state('DeleteDeviceCopy')).toMatchObject({ Type: 'Task', Next: 'BackupSucceeded' });
+    expect(state('RecordCleanupFailure')).toEqual({ Type: 'Pass', Next: 'BackupSucceeded' });
+    expect(state('BackupSucceeded')).toEqual({ Type: 'Succeed' });
+    expect(state('BackupFailed')).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('invokes each function directly (payloadResponseOnly) with the RunState, StartBackup with the execution context', () => {
+    for (const name of ['StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy']) {
+      const fnId = logicalIdContaining(resources, 'AWS::Lambda::Function', `${name}Function`);
+      expect(state(name).Resource).toBe(localFunctionArn(fnId));
+    }
+    expect(state('StartBackup').Parameters).toEqual({
+      'input.$': '$',
+      'executionName.$': '$$.Execution.Name',
+      'executionStartTime.$': '$$.Execution.StartTime',
+    });
+    for (const name of ['StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy']) {
+      // The result replaces the state by the ASL default (an explicit "$" breaks aws-local-stepfunctions 3.0.0).
+      expect(state(name)).not.toHaveProperty('ResultPath');
+      expect(state(name)).not.toHaveProperty('ResultSelector');
+      expect(state(name)).not.toHaveProperty('OutputPath');
+    }
+    for (const name of ['PollBackup', 'TransferToArchive', 'DeleteDeviceCopy']) {
+      // No Parameters: Lambda receives the whole state, i.e. payload '$'.
+      expect(state(name)).not.toHaveProperty('Parameters');
+      expect(state(name)).not.toHaveProperty('InputPath');
+    }
+  });
+
+  it.each([
+    ['StartBackup', [
+      { ErrorEquals: ['DeviceBusy'], IntervalSeconds: 60, BackoffRate: 2, MaxAttempts: 5 },
+      { ErrorEquals: ['DeviceUnreachable'], IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: 4 },
+    ]],
+    ['PollBackup', [
+      { ErrorEquals: ['DeviceUnreachable'], IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: 6 },
+      { ErrorEquals: ['DeviceBusy'], IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: 3 },
+    ]],
+    ['TransferToArchive', [{ ErrorEquals: ['DeviceUnreachable'], IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: 3 }]],
+    ['DeleteDeviceCopy', [{ ErrorEquals: ['DeviceUnreachable', 'DeviceBusy'], IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: 3 }]],
+  ])('%s retries busy/unreachable as specified', (name, expected) => {
+    expect(deviceRetries(name)).toEqual(expected);
+  });
+
+  it('renders exactly the shared retry table', () => {
+    for (const [name, rules] of Object.entries(BACKUP_RETRIES)) {
+      expect(deviceRetries(name)).toEqual(
+        rules.map((r) => ({ ErrorEquals: r.errors, IntervalSeconds: r.intervalSeconds, BackoffRate: r.backoffRate, MaxAttempts: r.maxAttempts })),
+      );
+    }
+  });
+
+  it('never retries authentication, TLS, integrity, protocol, rejected, device-failed, timeout, config or secret errors', () => {
+    expect(NEVER_RETRIED).toHaveLength(9);
+    const retried = Object.values(states).flatMap((s) => ((s.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals));
+    expect(retried).toContain('DeviceBusy');
+    for (const name of [...NEVER_RETRIED, 'States.ALL', 'States.TaskFailed']) expect(retried).not.toContain(name);
+  });
+
+  it.each(['StartBackup', 'PollBackup', 'TransferToArchive'])('%s sends every error to BackupFailed under $.error', (name) => {
+    expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'BackupFailed' }]);
+  });
+
+  it('records a failed device-side delete and still succeeds (the archive is already committed)', () => {
+    expect(state('DeleteDeviceCopy').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.cleanupError', Next: 'RecordCleanupFailure' }]);
+  });
+});
+
+describe('backup state machine, executed by aws-local-stepfunctions', () => {
+  type Handler = (input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  const context = { Execution: { Name: 'ar11-lab-20260101T020000Z', Input: { deviceId: 'ar11-lab' } } };
+  const failWith = (ErrorClass: new (message: string) => Error, message: string): Handler => async () => {
+    throw new ErrorClass(message);
+  };
+
+  async function run(handlers: Partial<Record<'StartBackup' | 'PollBackup' | 'TransferToArchive' | 'DeleteDeviceCopy', Handler>>) {
+    const defaults: Record<string, Handler> = {
+      StartBackup: async (input) => ({ ...input, status: 'running', poll: { waitSeconds: 15 } }),
+      PollBackup: async (input) => ({ ...input, status: 'completed' }),
+      TransferToArchive: async (input) => ({ ...input, key: 'backups/ar11-lab/x.tar.gz' }),
+      DeleteDeviceCopy: async (input) => ({ ...input, deleted: true }),
+    };
+    const calls: string[] = [];
+    const taskResourceLocalHandlers = Object.fromEntries(
+      Object.entries({ ...defaults, ...handlers }).map(([name, fn]): [string, LocalHandler] => [
+        name,
+        async (input: JsonValue) => {
+          calls.push(name);
+          return (await fn(input as Record<string, unknown>)) as JsonValue;
+        },
+      ]),
+    );
+    // A clone: aws-local-stepfunctions writes QueryLanguage into the definition it is given.
+    const machine = new StateMachine(structuredClone(definition));
+    const execution = machine.run(context.Execution.Input, {
+      context,
+      overrides: {
+        taskResourceLocalHandlers,
+        waitTimeOverrides: { WaitForDevice: 0 },
+        retryIntervalOverrides: { StartBackup: 0, PollBackup: 0, TransferToArchive: 0, DeleteDeviceCopy: 0 },
+      },
+    });
+    try {
+      return { result: (await execution.result) as Record<string, unknown>, calls };
+    } catch (error) {
+      return { error: error as Error, calls };
+    }
+  }
+
+  it('passes the execution context to StartBackup and loops on PollBackup until completed', async () => {
+    let polls = 0;
+    const seen: unknown[] = [];
+    const { result, calls } = await run({
+      StartBackup: async (input) => (seen.push(input), { status: 'running', poll: { waitSeconds: 15 } }),
+      PollBackup: async (input) => ({ ...input, status: ++polls < 3 ? 'running' : 'completed' }),
+    });
+    // aws-local-stepfunctions always sets $$.Execution.StartTime to the real start.
+    expect(seen).toEqual([{ input: context.Execution.Input, executionName: context.Execution.Name, executionStartTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
+    expect(calls).toEqual(['StartBackup', 'PollBackup', 'PollBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy']);
+    expect(result).toEqual({ status: 'completed', poll: { waitSeconds: 15 }, key: 'backups/ar11-lab/x.tar.gz', deleted: true });
+  });
+
+  it('retries a busy device at start, matched by the error name', async () => {
+    let attempts = 0;
+    const { result, calls } = await run({
+      StartBackup: async () => {
+        if (++attempts <= 2) throw new DeviceBusy('another backup is running');
+        return { status: 'running', poll: { waitSeconds: 1 } };
+      },
+    });
+    expect(calls.filter((c) => c === 'StartBackup')).toHaveLength(3);
+    expect(result).toMatchObject({ deleted: true });
+  });
+
+  it('fails without retrying an authentication failure', async () => {
+    const { error, calls } = await run({ StartBackup: failWith(AuthenticationFailed, 'ar11-lab: credentials refused') });
+    expect(calls).toEqual(['StartBackup']);
+    expect(error).toBeDefined();
+    // BackupFailed raises the caught error's name and message (ErrorPath/CausePath).
+    expect(error?.cause).toMatchObject({ name: 'AuthenticationFailed', message: 'ar11-lab: credentials refused' });
+  });
+
+  it('gives up polling an unreachable device after 1 + 6 attempts', async () => {
+    const { error, calls } = await run({ PollBackup: failWith(DeviceUnreachable, 'connection refused') });
+    expect(calls.filter((c) => c === 'PollBackup')).toHaveLength(7);
+    expect(calls).not.toContain('TransferToArchive');
+    expect(error?.cause).toMatchObject({ name: 'DeviceUnreachable', message: 'connection refused' });
+  });
+
+  it('succeeds when the device-side delete fails, keeping the error in cleanupError', async () => {
+    const { result } = await run({ DeleteDeviceCopy: failWith(AuthenticationFailed, 'token expired') });
+    expect(result).toMatchObject({ key: 'backups/ar11-lab/x.tar.gz', cleanupError: { Error: 'AuthenticationFailed' } });
+  });
+});
+
+describe('functions', () => {
+  it.each([
+    ['StartBackup', 256, 60],
+    ['PollBackup', 256, 60],
+    ['TransferToArchive', 1024, 900],
+    ['DeleteDeviceCopy', 256, 60],
+  ])('%s runs on Node 24 / arm64 with %i MB and %i s, its own log group and the runner environment', (name, memory, timeout) => {
+    const fnId = logicalIdContaining(resources, 'AWS::Lambda::Function', `${name}Function`);
+    const logGroupId = logicalIdContaining(resources, 'AWS::Logs::LogGroup', `${name}Logs`);
+    expect(resources[fnId]!.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: memory,
+      Timeout: timeout,
+      LoggingConfig: { LogGroup: { Ref: logGroupId } },
+      Environment: {
+        Variables: {
+          ARCHIVE_BUCKET: { Ref: logicalIdContaining(resources, 'AWS::S3::Bucket', 'Archive') },
+          POWERTOOLS_SERVICE_NAME: 'backup-runner',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+    // The config is compiled into the bundle, never passed as an environment variable (4 KB limit).
+    expect(Object.keys((resources[fnId]!.Properties!.Environment as { Variables: object }).Variables)).not.toContain('RUNNER_CONFIG_JSON');
+    expect(resources[logGroupId]!.Properties).toMatchObject({ RetentionInDays: 90 });
+  });
+
+  it('names the stack outputs', () => {
+    template.hasOutput('ArchiveBucketName', { Value: { Ref: logicalIdContaining(resources, 'AWS::S3::Bucket', 'Archive') } });
+    template.hasOutput('BackupStateMachineArn', { Value: { Ref: logicalIdContaining(resources, 'AWS::StepFunctions::StateMachine', 'StateMachine') } });
+  });
+});
