@@ -5,12 +5,9 @@ import type { SecretSource } from '../../lambdas/common/secrets';
 import { findDevice } from '../../lambdas/config/load';
 import type { RunnerConfig } from '../../lambdas/config/schema';
 import type { StepDeps } from '../../lambdas/workflow/deps';
-import { deleteDeviceCopy } from '../../lambdas/workflow/delete-device-copy';
-import { pollBackup } from '../../lambdas/workflow/poll-backup';
-import type { BackupExecutionInput, RunState, StartBackupEvent } from '../../lambdas/workflow/run-state';
-import { startBackup } from '../../lambdas/workflow/start-backup';
-import { transferBackup } from '../../lambdas/workflow/transfer-backup';
+import type { BackupExecutionInput, RunState } from '../../lambdas/workflow/run-state';
 import { backupDefinitionFor } from '../../infra/local-definition';
+import { BACKUP_STEPS } from './backup-steps';
 
 export interface LocalRunOptions {
   config: RunnerConfig;
@@ -84,22 +81,18 @@ async function runOne(
     lastState = state;
     return state;
   };
-  // The local library's JSONValue type is looser than our step types; the ASL guarantees the shapes.
-  const bind =
-    <I, O extends RunState>(step: (event: I, deps: StepDeps) => Promise<O>) =>
-    async (event: unknown) =>
-      remember(await step(event as I, deps)) as unknown as never;
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  // Every Task state runs its step in-process. The local library's JSONValue type is looser
+  // than our step types; the ASL guarantees the shapes.
+  const taskResourceLocalHandlers = Object.fromEntries(
+    Object.entries(BACKUP_STEPS).map(([stateName, step]) => [
+      stateName,
+      async (event: unknown) => remember(await step(event as never, deps)) as unknown as never,
+    ]),
+  );
+  // The library annotates the definition it is given, so each execution gets its own copy.
+  const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
   const execution = machine.run(input as never, {
-    overrides: {
-      taskResourceLocalHandlers: {
-        StartBackup: bind<StartBackupEvent, RunState>(startBackup),
-        PollBackup: bind(pollBackup),
-        TransferToArchive: bind(transferBackup),
-        DeleteDeviceCopy: bind(deleteDeviceCopy),
-      },
-      ...options.overrides,
-    },
+    overrides: { taskResourceLocalHandlers, ...options.overrides },
     context: {
       Execution: {
         Id: `arn:aws:states:local:000000000000:execution:BackupRunner:${executionName}`,
