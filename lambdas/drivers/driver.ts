@@ -18,7 +18,44 @@ export interface Driver {
   openArtifact(handle: BackupHandle): Promise<Artifact>;
   /** Deletes the device-side copy; called only after the archive is committed. */
   deleteBackup(handle: BackupHandle): Promise<void>;
+  /** Restore operations, where the device API allows restoring an archived backup. */
+  readonly restore?: RestoreDriver;
 }
+
+/**
+ * Bringing an archived backup back onto its device: check it fits, put the file where the
+ * device restores from (upload, or the landing host), start, poll through the reboot, tidy up.
+ */
+export interface RestoreDriver {
+  /** Why this archived backup must not be restored here (empty when it may). `force` waives version checks, never the type. */
+  checkCompatibility(backup: ArchivedBackupFacts, options: { force: boolean }): Promise<string[]>;
+  /** Makes room and puts the file on the device (or its landing host), streamed; `open` may be called again for a retry. */
+  uploadBackup(upload: { open: () => Promise<Readable>; size: number; backup: ArchivedBackupFacts }): Promise<RestoreHandle>;
+  startRestore(handle: RestoreHandle): Promise<RestoreHandle>;
+  pollRestore(handle: RestoreHandle): Promise<RestoreProgress>;
+  /** Removes the uploaded copy once the restore has ended. */
+  removeUploaded(handle: RestoreHandle): Promise<void>;
+}
+
+/** What the manifest says about an archived backup, as far as a driver needs it. */
+export interface ArchivedBackupFacts {
+  deviceType: string;
+  device: DeviceInfo;
+  size: number;
+  sha256: string;
+  contentType: string;
+  details: Record<string, string | number | boolean | null>;
+}
+
+/** Small JSON between restore steps, like BackupHandle. */
+export interface RestoreHandle {
+  [key: string]: string | number | boolean | null;
+}
+
+export type RestoreProgress =
+  | { state: 'running'; detail?: string }
+  | { state: 'completed'; withErrors: boolean; detail?: string }
+  | { state: 'failed'; reason: string };
 
 export interface StartBackupRequest {
   /** Short id of this run; also in the archive key. */
