@@ -6,7 +6,8 @@
  *   npm run bench                                  # 1 GiB and 4 GiB, writes BENCHMARKS.md
  *   npx tsx bench/run.ts --sizes 64MiB,256MiB      # quick run; add --write to update BENCHMARKS.md
  *   npx tsx bench/run.ts --http                    # plain HTTP to the simulator instead of pinned TLS
- *   npx tsx bench/run.ts --bundle                  # children as esbuild bundles under plain node (as in Lambda)
+ *   npx tsx bench/run.ts --tsx                     # children on the TypeScript sources via tsx (default: esbuild
+ *                                                  # bundles under plain node, as the deployed Lambda runs them)
  *
  * Fails (exit 1) when a child fails, when the archived bytes' SHA-256 differs from what the
  * simulator served, when S3 holds a different size or no manifest, or when the memory target is
@@ -74,7 +75,7 @@ async function main(): Promise<number> {
     options: {
       sizes: { type: 'string' },
       http: { type: 'boolean', default: false },
-      bundle: { type: 'boolean', default: false },
+      tsx: { type: 'boolean', default: false },
       write: { type: 'boolean' },
       out: { type: 'string', default: join(ROOT, 'BENCHMARKS.md') },
     },
@@ -90,7 +91,7 @@ async function main(): Promise<number> {
 
   const workDir = await mkdtemp(join(tmpdir(), 'abr-bench-'));
   cleanups.push(() => rm(workDir, { recursive: true, force: true }));
-  launcher = values.bundle ? await bundleChildren(join(workDir, 'bundle')) : tsxLauncher;
+  launcher = values.tsx ? tsxLauncher : await bundleChildren(join(workDir, 'bundle'));
 
   say(`Node ${process.versions.node} on ${nproc()} cores; device simulator over ${tls ? 'HTTPS (certificate fingerprint pinned)' : 'plain HTTP'}; temp ${workDir}`);
   const runs: SizeRun[] = [];
@@ -105,7 +106,7 @@ async function main(): Promise<number> {
   say('');
   for (const line of checks.lines) say(line);
   if (write) {
-    await writeFile(values.out, benchmarksMarkdown(runs, table.markdown, checks.lines, tls, values.bundle), 'utf8');
+    await writeFile(values.out, benchmarksMarkdown(runs, table.markdown, checks.lines, tls, !values.tsx), 'utf8');
     say(`\nwrote ${values.out}`);
   }
   return checks.ok ? 0 : 1;
