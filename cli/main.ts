@@ -23,7 +23,6 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('demo')
     .description('simulated appliance + embedded S3 + the real workflow: one backup, read back and compared')
-    .option('--size <bytes>', 'size of the simulated backup in bytes', (v) => Number.parseInt(v, 10))
     .option('--verbose', 'log every step on stderr')
     .action(async (options) => setExitCode(await demoCommand(options)));
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatInstant, nextOccurrences, parseSchedule, ScheduleError, type ScheduleInput } from '../../lambdas/schedule';
+import { DEFAULT_HORIZON_YEARS, formatInstant, nextOccurrences, parseSchedule, ScheduleError, type ScheduleInput } from '../../lambdas/schedule';
 
 export interface SchedulePreviewOptions {
   /** RRULE text (bare `FREQ=...`, or with a `DTSTART;TZID=...:...` line) or recurrence_rule JSON text. */
@@ -31,6 +31,10 @@ export async function schedulePreviewCommand(
     const schedule = parseSchedule(parseRruleArgument(options.rrule), options.tz);
     const occurrences = nextOccurrences(schedule, from, count);
     if (occurrences.length) out.write(occurrences.map((d) => `${formatInstant(d)}\n`).join(''));
+    if (occurrences.length < count) {
+      // Not an error (the rule may simply end), but say why the list is short; stdout stays instants only.
+      err.write(`backup-runner schedule preview: ${occurrences.length} of ${count} occurrences at or after ${formatInstant(from)}: the rule ends (COUNT/UNTIL) or has no more within ${DEFAULT_HORIZON_YEARS} years\n`);
+    }
     return 0;
   } catch (error) {
     if (error instanceof ScheduleError || error instanceof UsageError) {
