@@ -1,7 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { BackupRunnerError } from '../lambdas/common/errors';
+import { auditCommand } from './commands/audit';
 import { demoCommand } from './commands/demo';
+import { listCommand } from './commands/list';
+import { pruneCommand } from './commands/prune';
+import { verifyCommand } from './commands/verify';
 import { runCommand } from './commands/run';
+import { addScheduleCommands } from './commands/schedule-preview';
 
 /** Builds the `backup-runner` command line. Each action resolves to the process exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -25,6 +30,43 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('simulated appliance + embedded S3 + the real workflow: one backup, read back and compared')
     .option('--verbose', 'log every step on stderr')
     .action(async (options) => setExitCode(await demoCommand(options)));
+
+  program
+    .command('list')
+    .description('committed backups in the archive, newest first: time, device, size, storage class, SHA-256, key')
+    .requiredOption('--config <file>', 'config file (YAML or JSON)')
+    .option('--device <id>', 'only this device')
+    .option('--json', 'one JSON object per line: {"time","device","size","storageClass","sha256","key","manifestKey"}')
+    .action(async (options) => setExitCode(await listCommand(options)));
+
+  program
+    .command('prune')
+    .description('apply the retention policy to the archive; --dry-run shows what would go and why')
+    .requiredOption('--config <file>', 'config file (YAML or JSON)')
+    .option('--device <id>', 'only this device')
+    .option('--dry-run', 'print the plan, delete nothing')
+    .option('--verbose', 'log every deletion on stderr')
+    .action(async (options) => setExitCode(await pruneCommand(options)));
+
+  program
+    .command('verify')
+    .description('re-read every readable object through SHA-256 and compare it with its manifest; exit 1 on any problem')
+    .requiredOption('--config <file>', 'config file (YAML or JSON)')
+    .option('--device <id>', 'only this device')
+    .action(async (options) => setExitCode(await verifyCommand(options)));
+
+  program
+    .command('audit')
+    .description('Storware fleet check: list protected entities with no SUCCESS backup newer than N hours; exit 1 when any')
+    .requiredOption('--config <file>', 'config file (YAML or JSON)')
+    .requiredOption('--device <id>', 'the storware device to check')
+    .requiredOption('--max-age-hours <n>', 'a SUCCESS backup must be newer than this many hours')
+    .option('--secrets <file>', 'JSON file {"<secret name>": {...}} standing in for Secrets Manager')
+    .option('--json', 'one JSON document: every entity with its verdict and last SUCCESS')
+    .option('--verbose', 'log every request on stderr')
+    .action(async (options) => setExitCode(await auditCommand(options)));
+
+  addScheduleCommands(program, setExitCode);
 
   return program;
 }

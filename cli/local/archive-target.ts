@@ -1,6 +1,7 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import type { ArchiveConfig } from '../../lambdas/config/schema';
+import type { ArchiveChecksumOption } from '../../lambdas/transfer/upload-archive-object';
 import { startEmbeddedS3 } from './embedded-s3';
 
 export interface ArchiveTarget {
@@ -8,6 +9,8 @@ export interface ArchiveTarget {
   s3: S3Client;
   /** Where it is, for people: an endpoint URL or the embedded store's folder. */
   description: string;
+  /** The full-object checksum uploads ask for: `archive.s3.checksum` for an endpoint, none for the embedded s3rver. */
+  checksum: ArchiveChecksumOption;
   close(): Promise<void>;
 }
 
@@ -33,7 +36,7 @@ export async function openArchiveTarget(archive: ArchiveConfig, options: { state
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
     await ensureBucket(s3, bucket);
-    return { bucket, s3, description: `${archive.s3.endpoint}/${bucket}`, close: async () => s3.destroy() };
+    return { bucket, s3, description: `${archive.s3.endpoint}/${bucket}`, checksum: archive.s3.checksum, close: async () => s3.destroy() };
   }
   const directory = join(options.stateDir ?? '.backup-runner', 's3');
   const embedded = await startEmbeddedS3({ directory, buckets: [bucket] });
@@ -41,6 +44,7 @@ export async function openArchiveTarget(archive: ArchiveConfig, options: { state
     bucket,
     s3: embedded.client,
     description: `embedded S3 in ${directory} (bucket ${bucket})`,
+    checksum: 'none',
     close: () => embedded.close(),
   };
 }

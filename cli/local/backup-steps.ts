@@ -2,6 +2,7 @@ import type { BackupTaskState } from '../../infra/constructs/backup-workflow-pol
 import type { StepDeps } from '../../lambdas/workflow/deps';
 import { deleteDeviceCopy } from '../../lambdas/workflow/delete-device-copy';
 import { pollBackup } from '../../lambdas/workflow/poll-backup';
+import { pruneArchive } from '../../lambdas/workflow/prune-archive';
 import type { RunState } from '../../lambdas/workflow/run-state';
 import { startBackup } from '../../lambdas/workflow/start-backup';
 import { transferBackup } from '../../lambdas/workflow/transfer-backup';
@@ -15,4 +16,5 @@ export const BACKUP_STEPS: Readonly<Record<BackupTaskState, (event: never, deps:
   PollBackup: pollBackup,
   TransferToArchive: transferBackup,
   DeleteDeviceCopy: deleteDeviceCopy,
+  PruneArchive: pruneArchive,
 };

@@ -4,6 +4,7 @@ import type { Log } from '../../lambdas/common/log';
 import type { SecretSource } from '../../lambdas/common/secrets';
 import { findDevice } from '../../lambdas/config/load';
 import type { RunnerConfig } from '../../lambdas/config/schema';
+import type { ArchiveChecksumOption } from '../../lambdas/transfer/upload-archive-object';
 import type { StepDeps } from '../../lambdas/workflow/deps';
 import type { BackupExecutionInput, RunState } from '../../lambdas/workflow/run-state';
 import { backupDefinitionFor } from '../../infra/local-definition';
@@ -14,7 +15,11 @@ export interface LocalRunOptions {
   /** Devices to back up; all of the config's when empty. */
   deviceIds?: readonly string[];
   secrets: SecretSource;
-  archive: { bucket: string; s3: S3Client };
+  /**
+   * `checksum`: the full-object checksum uploads ask for. Default 'none': a local archive is
+   * s3rver unless the caller says otherwise, and s3rver stores no checksums.
+   */
+  archive: { bucket: string; s3: S3Client; checksum?: ArchiveChecksumOption };
   log: Log;
   /** Tests shorten waits and retry intervals with these (aws-local-stepfunctions overrides, in ms). */
   overrides?: Pick<NonNullable<RunOptions['overrides']>, 'waitTimeOverrides' | 'retryIntervalOverrides'>;
@@ -35,7 +40,7 @@ export interface LocalRunResult {
   /** Failed runs: the error name and the message, which names the device and the problem. */
   error?: string;
   cause?: string;
-  /** Set when the archive is safe but the device copy could not be deleted. */
+  /** Set when the archive is safe but the device copy could not be deleted, or the archive not pruned. */
   warning?: string;
   durationMs: number;
 }
@@ -51,7 +56,7 @@ export async function runBackupsLocally(options: LocalRunOptions): Promise<Local
   const definition = backupDefinitionFor(options.config);
   const deps: StepDeps = {
     config: options.config,
-    archive: options.archive,
+    archive: { ...options.archive, checksum: options.archive.checksum ?? 'none' },
     secrets: options.secrets,
     log: options.log,
     now: options.now ?? (() => new Date()),
@@ -106,7 +111,14 @@ async function runOne(
   });
   const base = { device: deviceId, executionName };
   try {
-    const output = (await execution.result) as unknown as RunState & { cleanupError?: { Error: string; Cause: string } };
+    const output = (await execution.result) as unknown as RunState & {
+      cleanupError?: { Error: string; Cause: string };
+      pruneError?: { Error: string; Cause: string };
+    };
+    const warnings = [
+      ...(output.cleanupError ? [`device copy not deleted: ${output.cleanupError.Cause}`] : []),
+      ...(output.pruneError ? [`archive not pruned: ${output.pruneError.Cause}`] : []),
+    ];
     return {
       ...base,
       status: 'SUCCEEDED',
@@ -114,7 +126,7 @@ async function runOne(
       size: output.archive?.size,
       sha256: output.archive?.sha256,
       deviceBackupId: output.handle?.backupId,
-      ...(output.cleanupError ? { warning: `device copy not deleted: ${output.cleanupError.Cause}` } : {}),
+      ...(warnings.length ? { warning: warnings.join('; ') } : {}),
       durationMs: deps.now().getTime() - startTime.getTime(),
     };
   } catch (error) {

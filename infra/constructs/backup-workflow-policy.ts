@@ -15,6 +15,8 @@ export const BACKUP_STATES = {
   transfer: 'TransferToArchive',
   deleteDeviceCopy: 'DeleteDeviceCopy',
   recordCleanupFailure: 'RecordCleanupFailure',
+  prune: 'PruneArchive',
+  recordPruneFailure: 'RecordPruneFailure',
   succeeded: 'BackupSucceeded',
   failed: 'BackupFailed',
 } as const;
@@ -23,7 +25,8 @@ export type BackupTaskState =
   | typeof BACKUP_STATES.start
   | typeof BACKUP_STATES.poll
   | typeof BACKUP_STATES.transfer
-  | typeof BACKUP_STATES.deleteDeviceCopy;
+  | typeof BACKUP_STATES.deleteDeviceCopy
+  | typeof BACKUP_STATES.prune;
 
 /** Which handler file (lambdas/handlers/<name>.ts, exporting `handler`) each Task state runs. */
 export const BACKUP_TASK_HANDLERS: Readonly<Record<BackupTaskState, string>> = {
@@ -31,6 +34,7 @@ export const BACKUP_TASK_HANDLERS: Readonly<Record<BackupTaskState, string>> = {
   PollBackup: 'poll-backup',
   TransferToArchive: 'transfer-backup',
   DeleteDeviceCopy: 'delete-device-copy',
+  PruneArchive: 'prune-archive',
 };
 
 /** One Retry entry as the ASL spells it (the ASL field names keep tests and docs literal). */
@@ -61,12 +65,16 @@ export const BACKUP_RETRIES: Readonly<Record<BackupTaskState, readonly RetryRule
   ],
   TransferToArchive: [{ errors: [ERROR_NAMES.unreachable], intervalSeconds: 30, backoffRate: 2, maxAttempts: 3 }],
   DeleteDeviceCopy: [{ errors: [ERROR_NAMES.unreachable, ERROR_NAMES.busy], intervalSeconds: 30, backoffRate: 2, maxAttempts: 3 }],
+  // None: the S3 client already retries throttling and 5xx, a failed prune never fails the
+  // committed backup (RecordPruneFailure), and the next run's prune plans again from scratch.
+  PruneArchive: [],
 };
 
 /** Errors that no state retries; the tests check that none of them appears in any Retry. */
 export const NEVER_RETRIED: readonly string[] = [
   ERROR_NAMES.authentication,
   ERROR_NAMES.tls,
+  ERROR_NAMES.hostKey,
   ERROR_NAMES.integrity,
   ERROR_NAMES.protocol,
   ERROR_NAMES.rejected,
@@ -82,4 +90,6 @@ export const BACKUP_FUNCTION_SIZING: Readonly<Record<BackupTaskState, { readonly
   PollBackup: { memoryMb: 256, timeoutMinutes: 1 },
   TransferToArchive: { memoryMb: 1024, timeoutMinutes: 15 },
   DeleteDeviceCopy: { memoryMb: 256, timeoutMinutes: 1 },
+  // One listing plus a manifest read per backup and two deletes per pruned one.
+  PruneArchive: { memoryMb: 512, timeoutMinutes: 5 },
 };

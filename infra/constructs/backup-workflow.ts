@@ -16,6 +16,7 @@ import {
   BACKUP_TASK_HANDLERS,
   type BackupTaskState,
 } from './backup-workflow-policy';
+import { grantPruneBackups } from './archive-prune-grants';
 import { grantReadDeviceSecrets } from './device-secrets';
 import { configEmbedding } from './embedded-config';
 
@@ -31,7 +32,7 @@ export interface BackupWorkflowProps {
 
   /**
    * Folder of the Lambda entry points (`start-backup.ts`, `poll-backup.ts`, `transfer-backup.ts`,
-   * `delete-device-copy.ts`, each exporting `handler`).
+   * `delete-device-copy.ts`, `prune-archive.ts`, each exporting `handler`).
    * @default '<repository>/lambdas/handlers'
    */
   readonly handlersDir?: string;
@@ -58,7 +59,8 @@ export class BackupWorkflow extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const embedding = configEmbedding(props.config);
 
-    const makeFunction = (state: BackupTaskState): nodejs.NodejsFunction => {
+    // The prune function works on the archive only: it gets no device secrets.
+    const makeFunction = (state: BackupTaskState, readsDeviceSecrets = true): nodejs.NodejsFunction => {
       const sizing = BACKUP_FUNCTION_SIZING[state];
       const logGroup = new logs.LogGroup(this, `${state}Logs`, { retention });
       const fn = new nodejs.NodejsFunction(this, `${state}Function`, {
@@ -94,7 +96,7 @@ export class BackupWorkflow extends Construct {
           ...(embedding.inject ? { inject: embedding.inject } : {}),
         },
       });
-      grantReadDeviceSecrets(fn, this, props.config);
+      if (readsDeviceSecrets) grantReadDeviceSecrets(fn, this, props.config);
       return fn;
     };
 
@@ -103,8 +105,13 @@ export class BackupWorkflow extends Construct {
       PollBackup: makeFunction(BACKUP_STATES.poll),
       TransferToArchive: makeFunction(BACKUP_STATES.transfer),
       DeleteDeviceCopy: makeFunction(BACKUP_STATES.deleteDeviceCopy),
+      PruneArchive: makeFunction(BACKUP_STATES.prune, false),
     };
     props.archive.grantWriteBackups(this.functions.TransferToArchive);
+    // SSE-KMS only: the writer encrypts with the bucket's key, the pruner decrypts the manifests it reads.
+    props.archive.grantEncryptBackups(this.functions.TransferToArchive);
+    props.archive.grantDecryptBackups(this.functions.PruneArchive);
+    grantPruneBackups(this.functions.PruneArchive, props.archive, props.config);
 
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       // Under /aws/vendedlogs/ CloudWatch does not grow the account's log resource policy per group.
@@ -168,14 +175,24 @@ export class BackupWorkflow extends Construct {
     const poll = invoke(BACKUP_STATES.poll).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
     const transfer = invoke(BACKUP_STATES.transfer).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
+    // Retention runs last, after the device copy is dealt with either way. The backup is
+    // committed by then, so a failed prune is recorded in the output ($.pruneError) and the
+    // run still succeeds; the next run's prune plans again.
+    const recordPruneFailure = new sfn.Pass(this, BACKUP_STATES.recordPruneFailure, {
+      stateName: BACKUP_STATES.recordPruneFailure,
+    }).next(succeeded);
+    const prune = invoke(BACKUP_STATES.prune)
+      .addCatch(recordPruneFailure, { errors: [sfn.Errors.ALL], resultPath: '$.pruneError' })
+      .next(succeeded);
+
     // The archive is committed before this step, so a failed device-side delete is recorded
     // in the output (and the error log) but does not fail the backup.
     const recordCleanupFailure = new sfn.Pass(this, BACKUP_STATES.recordCleanupFailure, {
       stateName: BACKUP_STATES.recordCleanupFailure,
-    }).next(succeeded);
+    }).next(prune);
     const deleteDeviceCopy = invoke(BACKUP_STATES.deleteDeviceCopy)
       .addCatch(recordCleanupFailure, { errors: [sfn.Errors.ALL], resultPath: '$.cleanupError' })
-      .next(succeeded);
+      .next(prune);
 
     const isDone = new sfn.Choice(this, BACKUP_STATES.isDone, { stateName: BACKUP_STATES.isDone })
       .when(sfn.Condition.stringEquals('$.status', 'completed'), transfer.next(deleteDeviceCopy))

@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
-import { ArchiveBucket } from '../constructs/archive-bucket';
+import { ArchiveBucket, archiveStorageProps } from '../constructs/archive-bucket';
 import { BackupWorkflow } from '../constructs/backup-workflow';
 
 export interface BackupRunnerStackProps extends StackProps {
@@ -32,6 +32,7 @@ export class BackupRunnerStack extends Stack {
     this.archive = new ArchiveBucket(this, 'Archive', {
       ...(props.config.archive.bucket !== undefined ? { bucketName: props.config.archive.bucket } : {}),
       prefix: props.config.archive.prefix,
+      ...archiveStorageProps(props.config),
     });
     this.backup = new BackupWorkflow(this, 'BackupWorkflow', {
       config: props.config,

@@ -39,6 +39,22 @@ export const manifestSchema = z.object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
     contentType: z.string().min(1),
     versionId: z.string().min(1).optional(),
+    /**
+     * The full-object checksum S3 stores with the object (x-amz-checksum-*), computed from the
+     * device's bytes and confirmed by S3 where it reported its own. Optional: manifests written
+     * before it existed, and uploads to servers without checksums (s3rver), have none.
+     */
+    checksum: z
+      .object({
+        algorithm: z.enum(['CRC64NVME', 'CRC32C']),
+        /** Base64 of the big-endian value, as S3 shows it. */
+        value: z.string().regex(/^[A-Za-z0-9+/]{6}==$|^[A-Za-z0-9+/]{11}=$/, 'must be a base64 CRC32C (4 bytes) or CRC64NVME (8 bytes) value'),
+        type: z.literal('FULL_OBJECT'),
+      })
+      .refine((c) => Buffer.from(c.value, 'base64').length === (c.algorithm === 'CRC64NVME' ? 8 : 4), {
+        message: 'value length does not fit the algorithm (CRC64NVME: 8 bytes, CRC32C: 4 bytes)',
+      })
+      .optional(),
   }),
   run: z.object({
     /** The Step Functions execution (or local run) that made the backup. */
@@ -72,6 +88,10 @@ export async function writeManifest(s3: S3Client, manifest: Manifest): Promise<{
       Key: key,
       Body: `${JSON.stringify(checked.data, null, 2)}\n`,
       ContentType: 'application/json',
+      // Always with a checksum, whatever the client's default: S3 refuses uploads without
+      // Content-MD5 or a checksum into a bucket with Object Lock default retention. A string body
+      // goes as a header, which servers without checksums (s3rver) simply ignore.
+      ChecksumAlgorithm: 'CRC64NVME',
     }),
   );
   return { key, ...(result.VersionId ? { versionId: result.VersionId } : {}) };

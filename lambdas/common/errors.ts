@@ -54,6 +54,15 @@ export class TlsVerificationFailed extends BackupRunnerError {
   override name = 'TlsVerificationFailed';
 }
 
+/**
+ * An SSH server (landing host, console) presented a host key other than the pinned one, or the
+ * config pins none we could compare. Never retried: a changed key is either a reinstall someone
+ * must confirm or someone in the middle.
+ */
+export class HostKeyMismatch extends BackupRunnerError {
+  override name = 'HostKeyMismatch';
+}
+
 /** The device answered 4xx to a request; the message carries the status and the device's error text. */
 export class DeviceRejectedRequest extends BackupRunnerError {
   override name = 'DeviceRejectedRequest';
@@ -90,6 +99,7 @@ export const ERROR_NAMES = {
   unreachable: 'DeviceUnreachable',
   authentication: 'AuthenticationFailed',
   tls: 'TlsVerificationFailed',
+  hostKey: 'HostKeyMismatch',
   rejected: 'DeviceRejectedRequest',
   protocol: 'DeviceProtocolError',
   deviceFailed: 'DeviceOperationFailed',

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../common/errors';
+import { scheduleProblemsAt } from '../schedule/config-check';
 import { configSchema, type RunnerConfig } from './schema';
 
 /** Loads, validates and normalises a config file (YAML or JSON). Throws ConfigError naming every bad field. */
@@ -20,7 +21,12 @@ export function loadConfigFile(path: string): RunnerConfig {
   } catch (error) {
     throw new ConfigError(`config file ${path} is not valid YAML or JSON: ${(error as Error).message}`);
   }
-  return parseConfig(raw, { source: path, baseDir: dirname(resolve(path)) });
+  const config = parseConfig(raw, { source: path, baseDir: dirname(resolve(path)) });
+  // Checked here (CLI and synth) and not in the schema: the deployed Lambdas re-parse their
+  // embedded config at every cold start, and one expired schedule must not stop them all.
+  const expired = scheduleProblemsAt(config.devices, new Date());
+  if (expired.length) throw new ConfigError(`${path} is invalid:`, expired);
+  return config;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ScheduleError, validateSchedule } from '../schedule';
+import { encryptionSchema, lifecycleSchema, objectLockSchema } from './archive-storage';
 
 /**
  * The config file's schema (see DESIGN.md, "Config file"). Every object is strict, so a
@@ -50,10 +52,30 @@ export const retentionSchema = z.strictObject({
   keepYearly: positiveInt('keepYearly').optional(),
 });
 
-export const scheduleSchema = z.strictObject({
-  rrule: z.union([z.string().min(1, 'must be an RRULE such as "FREQ=DAILY;BYHOUR=2;BYMINUTE=0"'), z.record(z.string(), z.unknown())]),
-  timezone: z.string().min(1).default('UTC'),
-});
+/**
+ * When to back a device up: an RFC 5545 RRULE (bare, or with a DTSTART line) or the npm.backup
+ * 2.0 `recurrence_rule` object, in `timezone` (an IANA name; default UTC, or the zone the rule
+ * names itself). The rule is parsed and checked here (lambdas/schedule): an invalid rule, an
+ * unknown zone, zones that disagree, or a rule with no occurrence at all are refused with the
+ * reason. Whether it still has one after today is checked where the config is loaded to act on
+ * it now (`scheduleProblemsAt`), not here: the Lambdas re-validate this at every cold start.
+ * The output's `timezone` is the zone the rule runs in.
+ */
+export const scheduleSchema = z
+  .strictObject({
+    rrule: z.union([z.string().min(1, 'must be an RRULE such as "FREQ=DAILY;BYHOUR=2;BYMINUTE=0"'), z.record(z.string(), z.unknown())]),
+    timezone: z.string().min(1, 'must be an IANA time zone such as Europe/Budapest').optional(),
+  })
+  .transform((schedule, ctx) => {
+    try {
+      const parsed = validateSchedule(schedule.rrule, schedule.timezone);
+      return { rrule: schedule.rrule, timezone: parsed.timezone };
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+      ctx.addIssue({ code: 'custom', path: [error.field], message: error.message });
+      return z.NEVER;
+    }
+  });
 
 export const retrySchema = z.strictObject({
   attempts: z.number().int().min(0, 'attempts must be 0 or more').max(10, 'attempts must be at most 10').default(3),
@@ -94,10 +116,139 @@ export const riverbedNpmV1DeviceSchema = z.strictObject({
   type: z.literal('riverbed-npm-v1'),
 });
 
-/** One schema per device type; a new driver adds its own here. */
-export const deviceSchema = z.discriminatedUnion('type', [riverbedNpmV1DeviceSchema]);
+/** An SSH host key pinned as OpenSSH prints it (`ssh-keygen -lf key.pub`, `ssh-keyscan host | ssh-keygen -lf -`). */
+export const sshHostKeySchema = z
+  .string()
+  .transform((v) => v.trim())
+  .refine(
+    (v) => /^SHA256:[A-Za-z0-9+/]{43}$/.test(v),
+    'must be an OpenSSH SHA-256 host key fingerprint "SHA256:" + 43 base64 characters (ssh-keyscan -p PORT HOST | ssh-keygen -lf -)',
+  );
 
-const storageClass = z.enum(['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE']);
+const sshPort = z.number().int().min(1).max(65535);
+const absolutePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path on the SSH host, e.g. /srv/backups/fg-east');
+
+/** The SSH host a device pushes its backup to and the runner pulls it from (DESIGN.md, Flow Gateway). */
+export const landingSchema = z.strictObject({
+  host: z.string().min(1, 'must name the landing host (name or IP) as the device reaches it'),
+  port: sshPort.default(22),
+  path: absolutePath,
+  hostKey: sshHostKeySchema,
+  /** Secret {"username", "password" and/or "privateKey"}: the device logs in with the password, the runner with the key if given. */
+  secret: z.string().min(1, 'must name the Secrets Manager secret of the landing host account'),
+  /** Remove the landed copy once the archive is committed. */
+  removeAfterArchive: z.boolean().default(true),
+});
+
+export const riverbedFlowGatewayDeviceSchema = z.strictObject({
+  ...deviceBase,
+  type: z.literal('riverbed-flow-gateway'),
+  landing: landingSchema,
+});
+
+/** QRadar restore groups known from the JSA 7.5 API reference (restores POST). */
+export const qradarRestoreGroups = z.enum(['CUSTOM_RULES_CONFIG', 'DEPLOYMENT_CONFIG', 'USERS_CONFIG', 'LICENSE_CONFIG', 'QVM_CONFIG']);
+
+export const qradarDeviceSchema = z.strictObject({
+  ...deviceBase,
+  type: z.literal('qradar'),
+  backupType: z.enum(['CONFIG', 'DATA']).default('CONFIG'),
+  /** The console's SSH service, where the backup file lies at `content_file_path`. */
+  ssh: z.strictObject({
+    port: sshPort.default(22),
+    hostKey: sshHostKeySchema,
+  }),
+  /** Delete the backup on the console (DELETE /backups/{id}) once archived; the console then loses its local restore point. */
+  removeAfterArchive: z.boolean().default(false),
+  /** Groups a restore brings back. */
+  restoreGroups: z.array(qradarRestoreGroups).min(1).default(['DEPLOYMENT_CONFIG', 'CUSTOM_RULES_CONFIG', 'USERS_CONFIG', 'LICENSE_CONFIG']),
+});
+
+/**
+ * The backup server (filer) an npm.backup 2.0 device writes to. Remote (the default): an SSH host
+ * the device copies the backup to and the runner fetches it from by SFTP; created on the device
+ * from this entry (user and private key from `secret`) when missing. Local (`local: true`): a
+ * server the device already has on its own disk; the runner downloads its backups over HTTPS.
+ */
+export const npmV2ServerSchema = z
+  .strictObject({
+    name: z.string().min(1, 'must name the backup server (filer) as the device lists it'),
+    local: z.boolean().default(false),
+    host: z.string().min(1, 'must name the filer host (name or IP) as the device reaches it').optional(),
+    port: sshPort.default(22),
+    path: absolutePath.optional(),
+    hostKey: sshHostKeySchema.optional(),
+    /** Secret {"username", "privateKey"}: the device logs in to the filer with this key, the runner too. */
+    secret: z.string().min(1, 'must name the Secrets Manager secret of the filer account').optional(),
+    description: z.string().max(200).optional(),
+    /** Delete the completed backup (on the device and its filer) once the archive is committed. */
+    removeAfterArchive: z.boolean().default(true),
+  })
+  .superRefine((server, ctx) => {
+    const remoteOnly = ['host', 'path', 'hostKey', 'secret'] as const;
+    for (const field of remoteOnly) {
+      if (server.local && server[field] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [field], message: 'is only used for a remote filer; a local server (local: true) has none' });
+      }
+      if (!server.local && server[field] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [field], message: 'is required for a remote filer (or set local: true for the device\'s own disk)' });
+      }
+    }
+  });
+
+/** npm.backup 2.0 `content_info`: what a backup holds (modules with options, or configuration only). */
+export const npmV2ContentsSchema = z.strictObject({
+  configOnly: z.boolean().default(false),
+  modules: z
+    .array(
+      z.strictObject({
+        module: z.string().regex(/^[A-Za-z0-9]+$/, 'must be a module short_name (letters and digits), e.g. as in device_status.available_backup_modules'),
+        options: z.array(z.strictObject({ name: z.string().min(1), value: z.string() })).default([]),
+      }),
+    )
+    .optional(),
+});
+
+export const riverbedNpmV2DeviceSchema = z.strictObject({
+  ...deviceBase,
+  type: z.literal('riverbed-npm-v2'),
+  server: npmV2ServerSchema,
+  contents: npmV2ContentsSchema.default({ configOnly: false }),
+  /** The device's local server that restores upload to (the upload API is for local servers only); defaults to `server` when it is local. */
+  restoreServer: z.string().min(1).optional(),
+});
+
+const storwareGuid = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/, 'must be a Storware guid, e.g. f8f73bf9-2445-4bce-a7dd-753be3b40a67');
+
+/** Where Storware's restore-and-import puts a restored entity: a hypervisor or a hypervisor manager, by guid. */
+export const storwareRestoreSchema = z
+  .strictObject({
+    hypervisor: storwareGuid.optional(),
+    hypervisorManager: storwareGuid.optional(),
+    /** Storage on the target (its id as Storware lists it). */
+    storage: z.string().min(1).optional(),
+    /** Name of the restored entity; Storware's own default when absent. */
+    restoredName: z.string().min(1).optional(),
+    overwrite: z.boolean().default(false),
+  })
+  .refine((r) => (r.hypervisor === undefined) !== (r.hypervisorManager === undefined), 'must name exactly one of hypervisor or hypervisorManager');
+
+export const storwareDeviceSchema = z.strictObject({
+  ...deviceBase,
+  type: z.literal('storware'),
+  protectedEntities: z
+    .array(storwareGuid)
+    .min(1, 'must list at least one protected entity guid')
+    .refine((list) => new Set(list).size === list.length, 'must not list a protected entity twice'),
+  backupType: z.enum(['FULL', 'INCREMENTAL']).default('FULL'),
+  /** Older Storware versions need the export's backup destination (guid); newer ones take it from the entity's policy. */
+  backupDestination: storwareGuid.optional(),
+  priority: z.number().int().min(0).max(100).optional(),
+  restore: storwareRestoreSchema.optional(),
+});
+
+/** One schema per device type; a new driver adds its own here. */
+export const deviceSchema = z.discriminatedUnion('type', [riverbedNpmV1DeviceSchema, riverbedFlowGatewayDeviceSchema, qradarDeviceSchema, riverbedNpmV2DeviceSchema, storwareDeviceSchema]);
 
 export const archiveSchema = z.strictObject({
   bucket: z
@@ -109,18 +260,18 @@ export const archiveSchema = z.strictObject({
     .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'must be empty or end with "/", e.g. backups/')
     .default('backups/'),
   retention: retentionSchema.optional(),
-  lifecycle: z
-    .strictObject({
-      transitions: z.array(z.strictObject({ days: z.number().int().min(0), storageClass })).default([]),
-      noncurrentVersionExpirationDays: z.number().int().positive().optional(),
-    })
-    .optional(),
-  objectLock: z.strictObject({ mode: z.enum(['GOVERNANCE', 'COMPLIANCE']), days: positiveInt('days') }).optional(),
+  /** Tiers, version expiry and multipart clean-up; checked against S3's rules (archive-storage.ts). */
+  lifecycle: lifecycleSchema.optional(),
+  /** SSE-KMS with a customer-managed key; SSE-S3 when absent. */
+  encryption: encryptionSchema.optional(),
+  objectLock: objectLockSchema.optional(),
   s3: z
     .strictObject({
       endpoint: httpUrl.optional(),
       region: z.string().default('us-east-1'),
       forcePathStyle: z.boolean().default(true),
+      /** Full-object checksum uploads ask for: the embedded s3rver stores none; moto, MinIO and AWS do. */
+      checksum: z.enum(['CRC64NVME', 'CRC32C', 'none'], { error: 'must be CRC64NVME, CRC32C or none' }).default('none'),
     })
     .optional(),
 });
@@ -157,3 +308,8 @@ export type DeviceType = DeviceConfig['type'];
 export type ArchiveConfig = z.output<typeof archiveSchema>;
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type RetentionConfig = z.output<typeof retentionSchema>;
+export type FlowGatewayDeviceConfig = z.output<typeof riverbedFlowGatewayDeviceSchema>;
+export type QRadarDeviceConfig = z.output<typeof qradarDeviceSchema>;
+export type LandingConfig = z.output<typeof landingSchema>;
+export type NpmV2DeviceConfig = z.output<typeof riverbedNpmV2DeviceSchema>;
+export type StorwareDeviceConfig = z.output<typeof storwareDeviceSchema>;

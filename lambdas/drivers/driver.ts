@@ -100,6 +100,11 @@ export interface DriverContext {
   device: DeviceConfig;
   /** The device's secret as read from Secrets Manager; the driver validates the fields it needs. */
   secret: unknown;
+  /**
+   * Reads another secret the device's config names (a landing host's `landing.secret`), when the
+   * driver needs it; absent where no step provides one (the driver then fails with a SecretError).
+   */
+  readSecret?: (name: string) => Promise<unknown>;
   http: DeviceHttpClient;
   log: Log;
   now: () => Date;

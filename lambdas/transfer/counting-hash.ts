@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import type { RunningChecksum } from './full-object-checksum';
 import { checkFinalSize, checkRunningSize } from './size-check';
 
 /**
@@ -14,11 +15,15 @@ export class CountingHash extends Transform {
   #sha256: string | undefined;
   readonly #deviceId: string;
   readonly #expectedSize: number | undefined;
+  readonly #checksum: RunningChecksum | undefined;
+  #checksumValue: string | undefined;
 
-  constructor(options: { deviceId: string; expectedSize: number | undefined }) {
+  /** `checksum`, when given, is fed the same bytes (one pass over each chunk for both digests). */
+  constructor(options: { deviceId: string; expectedSize: number | undefined; checksum?: RunningChecksum }) {
     super();
     this.#deviceId = options.deviceId;
     this.#expectedSize = options.expectedSize;
+    this.#checksum = options.checksum;
   }
 
   /** Bytes that went through so far. */
@@ -32,6 +37,14 @@ export class CountingHash extends Transform {
     return this.#sha256;
   }
 
+  /** Base64 full-object checksum of the whole stream, when one was asked for; only once it has ended. */
+  get checksum(): string | undefined {
+    if (this.#checksum && this.#checksumValue === undefined) {
+      throw new Error('CountingHash: the checksum is known only after the stream has ended');
+    }
+    return this.#checksumValue;
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#bytes += chunk.length;
     const tooMany = checkRunningSize(this.#deviceId, this.#expectedSize, this.#bytes);
@@ -40,6 +53,7 @@ export class CountingHash extends Transform {
       return;
     }
     this.#hash.update(chunk);
+    this.#checksum?.update(chunk);
     callback(null, chunk);
   }
 
@@ -50,6 +64,7 @@ export class CountingHash extends Transform {
       return;
     }
     this.#sha256 = this.#hash.digest('hex');
+    this.#checksumValue = this.#checksum?.digestBase64();
     callback();
   }
 }

@@ -1,10 +1,11 @@
 import { AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { pipeline, type Readable } from 'node:stream';
-import { BackupRunnerError, DeviceUnreachable } from '../common/errors';
+import { BackupRunnerError, DeviceUnreachable, IntegrityError } from '../common/errors';
 import type { Log } from '../common/log';
 import { silentLog } from '../common/log';
 import { CountingHash } from './counting-hash';
+import { createRunningChecksum, type FullObjectChecksumAlgorithm } from './full-object-checksum';
 import { checkPartSize, choosePartSize } from './part-size';
 
 export interface UploadArchiveObjectRequest {
@@ -24,6 +25,13 @@ export interface UploadArchiveObjectRequest {
   queueSize?: number;
   /** S3 user metadata (x-amz-meta-*). */
   metadata?: Record<string, string>;
+  /**
+   * The full-object checksum S3 stores with the object (see `ArchiveChecksumOption`).
+   * Default: CRC64NVME, which real S3 and moto store; s3rver stores none, so local runs against it pass 'none'.
+   */
+  checksum?: ArchiveChecksumOption;
+  /** Object tags set with the upload itself (x-amz-tagging), so the object is never untagged. */
+  tags?: Record<string, string>;
   /** Where an abort that failed is reported. Default: silent. */
   log?: Log;
 }
@@ -34,6 +42,26 @@ export interface UploadedObject {
   sha256: string;
   /** Set when the bucket is versioned. */
   versionId?: string;
+  /** The full-object checksum of the bytes; absent when the upload was asked for none. */
+  checksum?: ObjectChecksum;
+}
+
+/**
+ * Which full-object checksum an upload asks S3 to store: CRC64NVME (S3's own default, and the
+ * only one it keeps as a full-object value for every size), CRC32C, or 'none' for S3 servers
+ * that do not support checksums (s3rver).
+ */
+export type ArchiveChecksumOption = FullObjectChecksumAlgorithm | 'none';
+
+export const DEFAULT_ARCHIVE_CHECKSUM: ArchiveChecksumOption = 'CRC64NVME';
+
+/** A full-object checksum as the manifest records it. */
+export interface ObjectChecksum {
+  algorithm: FullObjectChecksumAlgorithm;
+  /** Base64 of the big-endian value, as S3 shows it (x-amz-checksum-crc64nvme / -crc32c). */
+  value: string;
+  /** Always a checksum of the whole object, never one composed of part checksums. */
+  type: 'FULL_OBJECT';
 }
 
 export const DEFAULT_QUEUE_SIZE = 4;
@@ -48,8 +76,13 @@ export async function uploadArchiveObject(request: UploadArchiveObjectRequest): 
   const { s3, bucket, key, body, expectedSize, deviceId } = request;
   const log = request.log ?? silentLog;
   const { partSize, queueSize } = resolveSizes(request);
+  const algorithm = request.checksum ?? DEFAULT_ARCHIVE_CHECKSUM;
 
-  const counter = new CountingHash({ deviceId, expectedSize });
+  const counter = new CountingHash({
+    deviceId,
+    expectedSize,
+    ...(algorithm !== 'none' ? { checksum: createRunningChecksum(algorithm) } : {}),
+  });
   // The first error that broke the byte stream (the device's, or a size check's). It wins over
   // whatever lib-storage reports, so the workflow's Retry/Catch see the real cause.
   let streamFailure: unknown;
@@ -62,22 +95,84 @@ export async function uploadArchiveObject(request: UploadArchiveObjectRequest): 
 
   // We abort the multipart upload ourselves (leavePartsOnError) because lib-storage, when its
   // abort fails, throws the abort's error in place of the original one.
+  // With a checksum algorithm, the SDK computes and sends each part's checksum (S3 checks every
+  // part on arrival) and S3 combines them into a FULL_OBJECT value for the whole object.
+  // lib-storage 3.1169 forwards part checksums to CompleteMultipartUpload only for CRC32, CRC32C,
+  // SHA1 and SHA256; S3 needs them there only for COMPOSITE checksums, so CRC64NVME works too.
+  // Tags go with the upload (x-amz-tagging), not lib-storage's `tags` option, which would tag
+  // the object afterwards in a second request and leave it untagged if that one failed.
   const upload = new Upload({
     client: s3,
-    params: { Bucket: bucket, Key: key, Body: counter, ContentType: request.contentType, Metadata: request.metadata },
+    params: {
+      Bucket: bucket,
+      Key: key,
+      Body: counter,
+      ContentType: request.contentType,
+      Metadata: request.metadata,
+      ...(algorithm !== 'none' ? { ChecksumAlgorithm: algorithm, ChecksumType: 'FULL_OBJECT' } : {}),
+      ...(request.tags && Object.keys(request.tags).length > 0 ? { Tagging: new URLSearchParams(request.tags).toString() } : {}),
+    },
     partSize,
     queueSize,
     leavePartsOnError: true,
   });
 
+  let result;
   try {
-    const result = await upload.done();
-    return { size: counter.bytes, sha256: counter.sha256, ...(result.VersionId ? { versionId: result.VersionId } : {}) };
+    result = await upload.done();
   } catch (error) {
     body.destroy();
     await abortMultipartUpload(s3, bucket, key, upload.uploadId, deviceId, log);
     throw describeFailure(streamFailure ?? error, deviceId, counter.bytes);
   }
+  // Outside the try: the object is stored by now, there is no upload left to abort.
+  const checksum = algorithm === 'none' ? undefined : confirmChecksum(algorithm, counter.checksum, result, { bucket, key, deviceId, log });
+  return {
+    size: counter.bytes,
+    sha256: counter.sha256,
+    ...(result.VersionId ? { versionId: result.VersionId } : {}),
+    ...(checksum ? { checksum } : {}),
+  };
+}
+
+/** What S3 answered about the stored object's checksum (PutObject or CompleteMultipartUpload). */
+interface StoredChecksum {
+  ChecksumCRC64NVME?: string | undefined;
+  ChecksumCRC32C?: string | undefined;
+  ChecksumType?: string | undefined;
+}
+
+/**
+ * Compares the checksum S3 reports for the stored object with the one computed from the bytes
+ * that left the device. A difference means S3 holds other bytes than we hashed: the upload is
+ * not committed (no manifest follows). S3 answers with the value on PutObject and on
+ * CompleteMultipartUpload; a server that does not (moto, for multipart) leaves our own value,
+ * which still describes the object and lets a later reader check it.
+ */
+export function confirmChecksum(
+  algorithm: FullObjectChecksumAlgorithm,
+  computed: string | undefined,
+  stored: StoredChecksum,
+  where: { bucket: string; key: string; deviceId: string; log: Log },
+): ObjectChecksum {
+  if (computed === undefined) throw new Error(`no ${algorithm} was computed for s3://${where.bucket}/${where.key}`);
+  const reported = algorithm === 'CRC64NVME' ? stored.ChecksumCRC64NVME : stored.ChecksumCRC32C;
+  if (reported === undefined) {
+    where.log.debug('S3 did not report the stored checksum; the manifest records the computed one', {
+      deviceId: where.deviceId,
+      key: where.key,
+      algorithm,
+    });
+  } else if (stored.ChecksumType === 'COMPOSITE' || reported.includes('-')) {
+    // A checksum of part checksums cannot be compared with a whole-object value.
+    where.log.warn('S3 stored a composite checksum although a full-object one was asked for', { deviceId: where.deviceId, key: where.key, reported });
+  } else if (reported !== computed) {
+    throw new IntegrityError(
+      `S3 stored s3://${where.bucket}/${where.key} with ${algorithm} ${reported}, but the bytes read from the device have ${computed}; the backup is not committed`,
+      { deviceId: where.deviceId },
+    );
+  }
+  return { algorithm, value: computed, type: 'FULL_OBJECT' };
 }
 
 function resolveSizes(request: UploadArchiveObjectRequest): { partSize: number; queueSize: number } {

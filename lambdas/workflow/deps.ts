@@ -3,6 +3,7 @@ import { createDeviceHttpClient, type DeviceHttpClient } from '../common/http';
 import { withDevice } from '../common/errors';
 import type { Log } from '../common/log';
 import type { SecretSource } from '../common/secrets';
+import type { ArchiveChecksumOption } from '../transfer/upload-archive-object';
 import { findDevice } from '../config/load';
 import type { DeviceConfig, DeviceType, RunnerConfig } from '../config/schema';
 import type { Driver, DriverFactory } from '../drivers/driver';
@@ -11,7 +12,11 @@ import { driverFor } from '../drivers/registry';
 /** Everything a workflow step needs from the outside world; handlers and the local runner build it. */
 export interface StepDeps {
   config: RunnerConfig;
-  archive: { bucket: string; s3: S3Client };
+  /**
+   * `checksum`: the full-object checksum uploads ask S3 to store; default CRC64NVME (real S3).
+   * Local runs against s3rver, which stores none, pass 'none'.
+   */
+  archive: { bucket: string; s3: S3Client; checksum?: ArchiveChecksumOption };
   secrets: SecretSource;
   log: Log;
   now: () => Date;
@@ -36,7 +41,15 @@ export async function withDriver<T>(
   try {
     const secret = await deps.secrets.get(device.secret);
     http = (deps.createHttp ?? ((d) => createDeviceHttpClient(d, { log: deps.log })))(device);
-    const driver = (deps.driverFor ?? driverFor)(device.type)({ device, secret, http, log: deps.log, now: deps.now });
+    const driver = (deps.driverFor ?? driverFor)(device.type)({
+      device,
+      secret,
+      // Second secrets (a landing host's) are read only by the steps that use them.
+      readSecret: (name) => deps.secrets.get(name),
+      http,
+      log: deps.log,
+      now: deps.now,
+    });
     return await use(driver, device);
   } catch (error) {
     throw withDevice(error, device.id);

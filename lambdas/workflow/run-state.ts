@@ -33,6 +33,16 @@ export interface RunState {
   poll: PollState;
   archive?: ArchivedObject;
   cleanup?: { deviceCopyDeleted: boolean };
+  prune?: PruneSummary;
+}
+
+/** What the PruneArchive step did: counts, and the object keys (not manifests) it deleted. */
+export interface PruneSummary {
+  policy: string;
+  kept: number;
+  deleted: number;
+  /** Object keys of deleted backups and incomplete uploads; capped so the state stays small. */
+  deletedKeys: string[];
 }
 
 export interface PollState {

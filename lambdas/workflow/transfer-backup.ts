@@ -1,5 +1,6 @@
 import { archiveKey, manifestKeyFor } from '../archive/keys';
 import { RUNNER_VERSION, writeManifest, type Manifest } from '../archive/manifest';
+import { backupObjectTags } from '../archive/object-tags';
 import { uploadArchiveObject } from '../transfer/upload-archive-object';
 import type { StepDeps } from './deps';
 import { withDriver } from './deps';
@@ -32,6 +33,9 @@ export async function transferBackup(state: RunState, deps: StepDeps): Promise<R
         expectedSize: artifact.size,
         contentType: artifact.contentType,
         deviceId: device.id,
+        // Tagged so the bucket's lifecycle transitions move backups, never their manifests.
+        tags: backupObjectTags(),
+        ...(deps.archive.checksum ? { checksum: deps.archive.checksum } : {}),
       });
     } finally {
       // Whatever happened, release the device connection.
@@ -50,6 +54,7 @@ export async function transferBackup(state: RunState, deps: StepDeps): Promise<R
         sha256: uploaded.sha256,
         contentType: artifact.contentType,
         ...(uploaded.versionId ? { versionId: uploaded.versionId } : {}),
+        ...(uploaded.checksum ? { checksum: uploaded.checksum } : {}),
       },
       run: {
         executionName: state.executionName,

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { ArchiveError } from '../../lambdas/archive/errors';
 import { AuthenticationFailed, DeviceBusy, DeviceUnreachable } from '../../lambdas/common/errors';
 import { BACKUP_RETRIES, BACKUP_STATES, NEVER_RETRIED } from '../../infra/constructs/backup-workflow-policy';
 import { localFunctionArn, stateMachineDefinitionOf } from '../../infra/local-definition';
@@ -37,7 +38,7 @@ describe('backup state machine', () => {
     });
   });
 
-  it('has exactly the named states, wired start -> wait -> poll -> choice -> transfer -> delete -> succeed', () => {
+  it('has exactly the named states, wired start -> wait -> poll -> choice -> transfer -> delete -> prune -> succeed', () => {
     expect(definition.StartAt).toBe('StartBackup');
     expect(Object.keys(states).sort()).toEqual(Object.values(BACKUP_STATES).sort());
     expect(state('StartBackup')).toMatchObject({ Type: 'Task', Next: 'WaitForDevice' });
@@ -49,14 +50,16 @@ describe('backup state machine', () => {
       Default: 'WaitForDevice',
     });
     expect(state('TransferToArchive')).toMatchObject({ Type: 'Task', Next: 'DeleteDeviceCopy' });
-    expect(state('DeleteDeviceCopy')).toMatchObject({ Type: 'Task', Next: 'BackupSucceeded' });
-    expect(state('RecordCleanupFailure')).toEqual({ Type: 'Pass', Next: 'BackupSucceeded' });
+    expect(state('DeleteDeviceCopy')).toMatchObject({ Type: 'Task', Next: 'PruneArchive' });
+    expect(state('RecordCleanupFailure')).toEqual({ Type: 'Pass', Next: 'PruneArchive' });
+    expect(state('PruneArchive')).toMatchObject({ Type: 'Task', Next: 'BackupSucceeded' });
+    expect(state('RecordPruneFailure')).toEqual({ Type: 'Pass', Next: 'BackupSucceeded' });
     expect(state('BackupSucceeded')).toEqual({ Type: 'Succeed' });
     expect(state('BackupFailed')).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
 
   it('invokes each function directly (payloadResponseOnly) with the RunState, StartBackup with the execution context', () => {
-    for (const name of ['StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy']) {
+    for (const name of ['StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy', 'PruneArchive']) {
       const fnId = logicalIdContaining(resources, 'AWS::Lambda::Function', `${name}Function`);
       expect(state(name).Resource).toBe(localFunctionArn(fnId));
     }
@@ -65,13 +68,13 @@ describe('backup state machine', () => {
       'executionName.$': '$$.Execution.Name',
       'executionStartTime.$': '$$.Execution.StartTime',
     });
-    for (const name of ['StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy']) {
+    for (const name of ['StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy', 'PruneArchive']) {
       // The result replaces the state by the ASL default (an explicit "$" breaks aws-local-stepfunctions 3.0.0).
       expect(state(name)).not.toHaveProperty('ResultPath');
       expect(state(name)).not.toHaveProperty('ResultSelector');
       expect(state(name)).not.toHaveProperty('OutputPath');
     }
-    for (const name of ['PollBackup', 'TransferToArchive', 'DeleteDeviceCopy']) {
+    for (const name of ['PollBackup', 'TransferToArchive', 'DeleteDeviceCopy', 'PruneArchive']) {
       // No Parameters: Lambda receives the whole state, i.e. payload '$'.
       expect(state(name)).not.toHaveProperty('Parameters');
       expect(state(name)).not.toHaveProperty('InputPath');
@@ -89,6 +92,7 @@ describe('backup state machine', () => {
     ]],
     ['TransferToArchive', [{ ErrorEquals: ['DeviceUnreachable'], IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: 3 }]],
     ['DeleteDeviceCopy', [{ ErrorEquals: ['DeviceUnreachable', 'DeviceBusy'], IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: 3 }]],
+    ['PruneArchive', []],
   ])('%s retries busy/unreachable as specified', (name, expected) => {
     expect(deviceRetries(name)).toEqual(expected);
   });
@@ -102,7 +106,7 @@ describe('backup state machine', () => {
   });
 
   it('never retries authentication, TLS, integrity, protocol, rejected, device-failed, timeout, config or secret errors', () => {
-    expect(NEVER_RETRIED).toHaveLength(9);
+    expect(NEVER_RETRIED).toHaveLength(10);
     const retried = Object.values(states).flatMap((s) => ((s.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals));
     expect(retried).toContain('DeviceBusy');
     for (const name of [...NEVER_RETRIED, 'States.ALL', 'States.TaskFailed']) expect(retried).not.toContain(name);
@@ -115,6 +119,10 @@ describe('backup state machine', () => {
   it('records a failed device-side delete and still succeeds (the archive is already committed)', () => {
     expect(state('DeleteDeviceCopy').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.cleanupError', Next: 'RecordCleanupFailure' }]);
   });
+
+  it('records a failed prune and still succeeds (the backup is committed before pruning)', () => {
+    expect(state('PruneArchive').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.pruneError', Next: 'RecordPruneFailure' }]);
+  });
 });
 
 describe('backup state machine, executed by aws-local-stepfunctions', () => {
@@ -124,12 +132,13 @@ describe('backup state machine, executed by aws-local-stepfunctions', () => {
     throw new ErrorClass(message);
   };
 
-  async function run(handlers: Partial<Record<'StartBackup' | 'PollBackup' | 'TransferToArchive' | 'DeleteDeviceCopy', Handler>>) {
+  async function run(handlers: Partial<Record<'StartBackup' | 'PollBackup' | 'TransferToArchive' | 'DeleteDeviceCopy' | 'PruneArchive', Handler>>) {
     const defaults: Record<string, Handler> = {
       StartBackup: async (input) => ({ ...input, status: 'running', poll: { waitSeconds: 15 } }),
       PollBackup: async (input) => ({ ...input, status: 'completed' }),
       TransferToArchive: async (input) => ({ ...input, key: 'backups/ar11-lab/x.tar.gz' }),
       DeleteDeviceCopy: async (input) => ({ ...input, deleted: true }),
+      PruneArchive: async (input) => ({ ...input, pruned: true }),
     };
     const calls: string[] = [];
     const taskResourceLocalHandlers = Object.fromEntries(
@@ -148,7 +157,7 @@ describe('backup state machine, executed by aws-local-stepfunctions', () => {
       overrides: {
         taskResourceLocalHandlers,
         waitTimeOverrides: { WaitForDevice: 0 },
-        retryIntervalOverrides: { StartBackup: 0, PollBackup: 0, TransferToArchive: 0, DeleteDeviceCopy: 0 },
+        retryIntervalOverrides: { StartBackup: 0, PollBackup: 0, TransferToArchive: 0, DeleteDeviceCopy: 0, PruneArchive: 0 },
       },
     });
     try {
@@ -167,8 +176,8 @@ describe('backup state machine, executed by aws-local-stepfunctions', () => {
     });
     // aws-local-stepfunctions always sets $$.Execution.StartTime to the real start.
     expect(seen).toEqual([{ input: context.Execution.Input, executionName: context.Execution.Name, executionStartTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
-    expect(calls).toEqual(['StartBackup', 'PollBackup', 'PollBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy']);
-    expect(result).toEqual({ status: 'completed', poll: { waitSeconds: 15 }, key: 'backups/ar11-lab/x.tar.gz', deleted: true });
+    expect(calls).toEqual(['StartBackup', 'PollBackup', 'PollBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy', 'PruneArchive']);
+    expect(result).toEqual({ status: 'completed', poll: { waitSeconds: 15 }, key: 'backups/ar11-lab/x.tar.gz', deleted: true, pruned: true });
   });
 
   it('retries a busy device at start, matched by the error name', async () => {
@@ -199,8 +208,18 @@ describe('backup state machine, executed by aws-local-stepfunctions', () => {
   });
 
   it('succeeds when the device-side delete fails, keeping the error in cleanupError', async () => {
-    const { result } = await run({ DeleteDeviceCopy: failWith(AuthenticationFailed, 'token expired') });
-    expect(result).toMatchObject({ key: 'backups/ar11-lab/x.tar.gz', cleanupError: { Error: 'AuthenticationFailed' } });
+    const { result, calls } = await run({ DeleteDeviceCopy: failWith(AuthenticationFailed, 'token expired') });
+    expect(result).toMatchObject({ key: 'backups/ar11-lab/x.tar.gz', cleanupError: { Error: 'AuthenticationFailed' }, pruned: true });
+    expect(calls.at(-1)).toBe('PruneArchive');
+  });
+
+  it('succeeds when the prune fails, once, keeping the error in pruneError', async () => {
+    const { result, calls } = await run({ PruneArchive: failWith(ArchiveError, 'ar11-lab: cannot list s3://b/backups/ar11-lab/: AccessDenied') });
+    expect(calls.filter((c) => c === 'PruneArchive')).toHaveLength(1);
+    expect(result).toMatchObject({
+      deleted: true,
+      pruneError: { Error: 'ArchiveError', Cause: 'ar11-lab: cannot list s3://b/backups/ar11-lab/: AccessDenied' },
+    });
   });
 });
 
@@ -210,6 +229,7 @@ describe('functions', () => {
     ['PollBackup', 256, 60],
     ['TransferToArchive', 1024, 900],
     ['DeleteDeviceCopy', 256, 60],
+    ['PruneArchive', 512, 300],
   ])('%s runs on Node 24 / arm64 with %i MB and %i s, its own log group and the runner environment', (name, memory, timeout) => {
     const fnId = logicalIdContaining(resources, 'AWS::Lambda::Function', `${name}Function`);
     const logGroupId = logicalIdContaining(resources, 'AWS::Logs::LogGroup', `${name}Logs`);

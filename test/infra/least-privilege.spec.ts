@@ -9,6 +9,7 @@ import { fleetConfig, synth } from './fixtures';
 const secretArn = (name: string) => `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name}-??????`;
 const CONFIGURED_SECRETS = [secretArn('backup-runner/ar11-lab'), secretArn('backup-runner/ar11-lab-2')];
 const FUNCTIONS = ['StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy'] as const;
+type FunctionState = (typeof FUNCTIONS)[number] | 'PruneArchive';
 
 function resourcesOf(config: RunnerConfig): Resources {
   return synth(config).template.toJSON().Resources as Resources;
@@ -17,7 +18,8 @@ function resourcesOf(config: RunnerConfig): Resources {
 describe('least privilege', () => {
   const resources = resourcesOf(fleetConfig());
   const bucketId = logicalIdContaining(resources, 'AWS::S3::Bucket', 'Archive');
-  const statementsOf = (state: (typeof FUNCTIONS)[number]) =>
+  const pruneRole = roleOf(resources[logicalIdContaining(resources, 'AWS::Lambda::Function', 'PruneArchiveFunction')]!);
+  const statementsOf = (state: FunctionState) =>
     roleStatements(resources, roleOf(resources[logicalIdContaining(resources, 'AWS::Lambda::Function', `${state}Function`)]!));
 
   it.each(FUNCTIONS)('%s may read exactly the configured device secrets', (state) => {
@@ -29,20 +31,62 @@ describe('least privilege', () => {
     expect(statementsOf(state).flatMap((s) => s.Action)).toEqual(['secretsmanager:GetSecretValue']);
   });
 
-  it('only the transfer function may write the archive, and only PutObject/AbortMultipartUpload under the prefix', () => {
+  it('PruneArchive reads no device secret: it works on the archive only', () => {
+    expect(statementsOf('PruneArchive').flatMap((s) => s.Action).filter((a) => !a.startsWith('s3:'))).toEqual([]);
+  });
+
+  it('only the transfer function may write the archive, and only PutObject (with its tags)/AbortMultipartUpload under the prefix', () => {
     const s3Statements = statementsOf('TransferToArchive').filter((s) => s.Action.some((a) => a.startsWith('s3:')));
     expect(s3Statements).toEqual([
-      { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: [`\${${bucketId}.Arn}/backups/*`] },
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], Resource: [`\${${bucketId}.Arn}/backups/*`] },
     ]);
     expect(statementsOf('TransferToArchive').flatMap((s) => s.Action).sort()).toEqual(
-      ['s3:AbortMultipartUpload', 's3:PutObject', 'secretsmanager:GetSecretValue'].sort(),
+      ['s3:AbortMultipartUpload', 's3:PutObject', 's3:PutObjectTagging', 'secretsmanager:GetSecretValue'].sort(),
     );
+  });
+
+  it('the prune function may list under the prefix, read manifests only, delete under the prefix, and nothing else', () => {
+    expect(statementsOf('PruneArchive')).toEqual([
+      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`\${${bucketId}.Arn}`] },
+      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`\${${bucketId}.Arn}/backups/*.manifest.json`] },
+      { Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: [`\${${bucketId}.Arn}/backups/*`] },
+    ]);
+    const prunePolicy = JSON.stringify(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles).includes(pruneRole)));
+    expect(prunePolicy).toContain('"Condition":{"StringLike":{"s3:prefix":["backups/*"]}}');
+  });
+
+  it('the prune function reads Object Lock retention only when the bucket has Object Lock, and never deletes versions', () => {
+    const r = resourcesOf(fleetConfig({ archive: { objectLock: { mode: 'GOVERNANCE', days: 30 } } }));
+    const id = logicalIdContaining(r, 'AWS::S3::Bucket', 'Archive');
+    const statements = roleStatements(r, roleOf(r[logicalIdContaining(r, 'AWS::Lambda::Function', 'PruneArchiveFunction')]!));
+    expect(statements.find((s) => s.Action.includes('s3:DeleteObject'))).toEqual({
+      Effect: 'Allow',
+      Action: ['s3:DeleteObject', 's3:GetObjectRetention'],
+      Resource: [`\${${id}.Arn}/backups/*`],
+    });
+    expect(JSON.stringify(statements)).not.toMatch(/DeleteObjectVersion|BypassGovernanceRetention|PutObject/);
+  });
+
+  it('only the prune function may delete from the archive', () => {
+    const deleters = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' && /"s3:Delete/.test(JSON.stringify(r.Properties)));
+    expect(deleters.map((r) => flatten((r.Properties?.Roles as unknown[])[0]))).toEqual([`\${${pruneRole}}`]);
+  });
+
+  it('the prune function lists the whole bucket without a condition when the prefix is empty', () => {
+    const r = resourcesOf(fleetConfig({ archive: { prefix: '' } }));
+    const role = roleOf(r[logicalIdContaining(r, 'AWS::Lambda::Function', 'PruneArchiveFunction')]!);
+    const policies = JSON.stringify(Object.values(r).filter((x) => x.Type === 'AWS::IAM::Policy' && JSON.stringify(x.Properties?.Roles).includes(role)));
+    expect(policies).toContain('"s3:ListBucket"');
+    expect(policies).not.toContain('Condition');
+    expect(roleStatements(r, role).find((s) => s.Action.includes('s3:GetObject'))?.Resource).toEqual([
+      `\${${logicalIdContaining(r, 'AWS::S3::Bucket', 'Archive')}.Arn}/*.manifest.json`,
+    ]);
   });
 
   it('grants S3 to no other role in the stack', () => {
     const transferRole = roleOf(resources[logicalIdContaining(resources, 'AWS::Lambda::Function', 'TransferToArchiveFunction')]!);
     const otherPolicies = Object.values(resources).filter(
-      (r) => r.Type === 'AWS::IAM::Policy' && !JSON.stringify(r.Properties?.Roles).includes(transferRole),
+      (r) => r.Type === 'AWS::IAM::Policy' && ![transferRole, pruneRole].some((role) => JSON.stringify(r.Properties?.Roles).includes(role)),
     );
     expect(otherPolicies.length).toBeGreaterThan(0);
     expect(JSON.stringify(otherPolicies)).not.toMatch(/"s3:/);
@@ -50,7 +94,7 @@ describe('least privilege', () => {
 
   it('gives every function only the basic execution managed policy', () => {
     const roles = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties).includes('lambda.amazonaws.com'));
-    expect(roles).toHaveLength(4);
+    expect(roles).toHaveLength(5);
     for (const role of roles) {
       expect((role.Properties?.ManagedPolicyArns as unknown[]).map(flatten)).toEqual([
         'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',

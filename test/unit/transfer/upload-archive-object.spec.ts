@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BackupRunnerError, DeviceUnreachable, IntegrityError } from '../../../lambdas/common/errors';
 import { MiB } from '../../../lambdas/transfer/part-size';
+import { createRunningChecksum } from '../../../lambdas/transfer/full-object-checksum';
 import { uploadArchiveObject } from '../../../lambdas/transfer/upload-archive-object';
 
 const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -23,6 +24,12 @@ afterEach(() => {
 });
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+/** The full-object checksum an upload records by default (the implementation has its own check-value tests). */
+const crc64 = (data: Buffer) => {
+  const running = createRunningChecksum('CRC64NVME');
+  running.update(data);
+  return { algorithm: 'CRC64NVME', value: running.digestBase64(), type: 'FULL_OBJECT' };
+};
 
 /** Deterministic bytes, different in every position that matters for part order. */
 function bytes(size: number): Buffer {
@@ -74,7 +81,7 @@ describe('uploadArchiveObject', () => {
     s3Mock.on(PutObjectCommand).resolves({ VersionId: 'v-1' });
     const data = bytes(3 * MiB + 7);
     const result = await uploadArchiveObject({ ...base, body: deviceStream(data), expectedSize: data.length, metadata: { device: 'ar11-lab' } });
-    expect(result).toEqual({ size: data.length, sha256: sha256(data), versionId: 'v-1' });
+    expect(result).toEqual({ size: data.length, sha256: sha256(data), versionId: 'v-1', checksum: crc64(data) });
     const puts = s3Mock.commandCalls(PutObjectCommand);
     expect(puts).toHaveLength(1);
     const input = puts[0]!.args[0].input;
@@ -87,7 +94,7 @@ describe('uploadArchiveObject', () => {
     const parts = acceptMultipart();
     const data = bytes(12 * MiB + 5);
     const result = await uploadArchiveObject({ ...base, body: deviceStream(data), expectedSize: data.length, partSize: 5 * MiB });
-    expect(result).toEqual({ size: data.length, sha256: sha256(data), versionId: 'v-42' });
+    expect(result).toEqual({ size: data.length, sha256: sha256(data), versionId: 'v-42', checksum: crc64(data) });
     expect([...parts.keys()].sort()).toEqual([1, 2, 3]);
     expect(parts.get(1)!.length).toBe(5 * MiB);
     expect(Buffer.concat([1, 2, 3].map((n) => parts.get(n)!)).equals(data)).toBe(true);
@@ -109,7 +116,7 @@ describe('uploadArchiveObject', () => {
     s3Mock.on(PutObjectCommand).resolves({});
     const data = bytes(1000);
     const result = await uploadArchiveObject({ ...base, body: deviceStream(data), expectedSize: undefined });
-    expect(result).toEqual({ size: 1000, sha256: sha256(data) });
+    expect(result).toEqual({ size: 1000, sha256: sha256(data), checksum: crc64(data) });
   });
 
   it('aborts instead of completing when a multipart stream ends early', async () => {
@@ -215,5 +222,67 @@ describe('uploadArchiveObject', () => {
   it('refuses an announced size S3 cannot store', async () => {
     const failure = uploadArchiveObject({ ...base, body: deviceStream(bytes(1)), expectedSize: 6 * 1024 ** 4 });
     await expect(failure).rejects.toThrow(/ar11-lab: .*exceeds S3's largest object, 5 TiB/);
+  });
+});
+
+describe('uploadArchiveObject: full-object checksum and tags', () => {
+  it('asks S3 for a FULL_OBJECT CRC64NVME by default, and accepts the value S3 reports when it matches', async () => {
+    const data = bytes(2000);
+    s3Mock.on(PutObjectCommand).resolves({ ChecksumCRC64NVME: crc64(data).value, ChecksumType: 'FULL_OBJECT' });
+    const result = await uploadArchiveObject({ ...base, body: deviceStream(data), expectedSize: data.length });
+    expect(result.checksum).toEqual(crc64(data));
+    expect(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({ ChecksumAlgorithm: 'CRC64NVME', ChecksumType: 'FULL_OBJECT' });
+  });
+
+  it('sends the checksum algorithm with every part of a multipart upload and CRC32C when asked', async () => {
+    acceptMultipart();
+    const data = bytes(11 * MiB);
+    const result = await uploadArchiveObject({ ...base, body: deviceStream(data), expectedSize: data.length, partSize: 5 * MiB, checksum: 'CRC32C' });
+    const running = createRunningChecksum('CRC32C');
+    running.update(data);
+    expect(result.checksum).toEqual({ algorithm: 'CRC32C', value: running.digestBase64(), type: 'FULL_OBJECT' });
+    expect(s3Mock.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toMatchObject({ ChecksumAlgorithm: 'CRC32C', ChecksumType: 'FULL_OBJECT' });
+    const partInputs = s3Mock.commandCalls(UploadPartCommand).map((c) => c.args[0].input.ChecksumAlgorithm);
+    expect(partInputs).toEqual(['CRC32C', 'CRC32C', 'CRC32C']);
+    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.ChecksumType).toBe('FULL_OBJECT');
+  });
+
+  it("asks for no checksum with 'none' (s3rver) and records none", async () => {
+    s3Mock.on(PutObjectCommand).resolves({});
+    const data = bytes(100);
+    const result = await uploadArchiveObject({ ...base, body: deviceStream(data), expectedSize: data.length, checksum: 'none' });
+    expect(result).toEqual({ size: 100, sha256: sha256(data) });
+    const input = s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect(input.ChecksumAlgorithm).toBeUndefined();
+    expect(input).not.toHaveProperty('ChecksumType');
+  });
+
+  it('refuses the upload as an IntegrityError when S3 reports another checksum than the bytes had, without aborting', async () => {
+    const data = bytes(3000);
+    s3Mock.on(PutObjectCommand).resolves({ ChecksumCRC64NVME: 'AAAAAAAAAAA=', ChecksumType: 'FULL_OBJECT' });
+    const failure = uploadArchiveObject({ ...base, body: deviceStream(data), expectedSize: data.length });
+    await expect(failure).rejects.toThrow(IntegrityError);
+    await expect(failure).rejects.toThrow(
+      `ar11-lab: S3 stored s3://archive/${base.key} with CRC64NVME AAAAAAAAAAA=, but the bytes read from the device have ${crc64(data).value}; the backup is not committed`,
+    );
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('does not compare a composite value S3 reports (checksum of part checksums)', async () => {
+    const data = bytes(10);
+    s3Mock.on(PutObjectCommand).resolves({ ChecksumCRC32C: 'AAAAAA==-3', ChecksumType: 'COMPOSITE' });
+    const result = await uploadArchiveObject({ ...base, body: deviceStream(data), expectedSize: data.length, checksum: 'CRC32C' });
+    expect(result.checksum?.algorithm).toBe('CRC32C');
+  });
+
+  it('sets tags with the upload itself (x-amz-tagging), URL-encoded, on single and multipart uploads', async () => {
+    s3Mock.on(PutObjectCommand).resolves({});
+    const tags = { 'backup-runner:kind': 'backup' };
+    await uploadArchiveObject({ ...base, body: deviceStream(bytes(10)), expectedSize: 10, tags });
+    expect(s3Mock.commandCalls(PutObjectCommand)[0]!.args[0].input.Tagging).toBe('backup-runner%3Akind=backup');
+    s3Mock.reset();
+    acceptMultipart();
+    await uploadArchiveObject({ ...base, body: deviceStream(bytes(11 * MiB)), expectedSize: 11 * MiB, partSize: 5 * MiB, tags });
+    expect(s3Mock.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input.Tagging).toBe('backup-runner%3Akind=backup');
   });
 });

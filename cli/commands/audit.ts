@@ -1,0 +1,58 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { auditStorware } from '../../lambdas/audit/storware-audit';
+import type { AuditReport } from '../../lambdas/audit/stale-entities';
+import { ConfigError } from '../../lambdas/common/errors';
+import { createDeviceHttpClient } from '../../lambdas/common/http';
+import { stderrLog } from '../../lambdas/common/log';
+import { fileSecretSource, secretsManagerSource } from '../../lambdas/common/secrets';
+import { findDevice, loadConfigFile } from '../../lambdas/config/load';
+import { formatTable } from '../output/table';
+
+export interface AuditCommandOptions {
+  config: string;
+  device: string;
+  maxAgeHours: string;
+  secrets?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+/**
+ * `backup-runner audit`: lists the protected entities of a Storware device with no SUCCESS
+ * backup newer than --max-age-hours. Exit 0 when every entity is covered, 1 when any is stale.
+ */
+export async function auditCommand(options: AuditCommandOptions, out: NodeJS.WritableStream = process.stdout, now: () => Date = () => new Date()): Promise<number> {
+  const maxAgeHours = Number(options.maxAgeHours);
+  if (!Number.isFinite(maxAgeHours) || maxAgeHours <= 0) {
+    throw new ConfigError(`--max-age-hours must be a positive number of hours, got "${options.maxAgeHours}"`);
+  }
+  const config = loadConfigFile(options.config);
+  const device = findDevice(config, options.device);
+  if (device.type !== 'storware') {
+    throw new ConfigError(`device "${device.id}" is a ${device.type} device; the audit checks the protected entities of a storware device`);
+  }
+  const log = stderrLog(options.verbose ? 'debug' : 'warn');
+  const secrets = options.secrets ? fileSecretSource(options.secrets) : secretsManagerSource(new SecretsManagerClient({}));
+  const http = createDeviceHttpClient(device, { log });
+  try {
+    const report = await auditStorware({ device, secret: await secrets.get(device.secret), http, log, now: now(), maxAgeHours });
+    out.write(options.json ? `${JSON.stringify({ device: device.id, ...report })}\n` : `${auditTable(device.id, report)}\n`);
+    return report.stale.length ? 1 : 0;
+  } finally {
+    await http.close();
+  }
+}
+
+export function auditTable(deviceId: string, report: AuditReport): string {
+  const rows = report.entities.map((e) => [
+    e.entity,
+    e.name ?? '',
+    e.stale ? 'STALE' : 'ok',
+    e.lastSuccess ? `${e.lastSuccess.at} (${e.lastSuccess.ageHours} h ago)` : 'never',
+  ]);
+  const table = formatTable(['PROTECTED ENTITY', 'NAME', 'STATE', 'LAST SUCCESS'], rows);
+  const verdict = report.stale.length
+    ? `${deviceId}: ${report.stale.length} of ${report.entities.length} protected entities have no SUCCESS backup newer than ${report.maxAgeHours} h (since ${report.cutoff})`
+    : `${deviceId}: every protected entity has a SUCCESS backup newer than ${report.maxAgeHours} h`;
+  return `${table}\n${verdict}`;
+}

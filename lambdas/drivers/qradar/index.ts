@@ -1,0 +1,1 @@
+export { createQRadarDriver } from './driver';

@@ -1,0 +1,1 @@
+export { createFlowGatewayDriver } from './driver';

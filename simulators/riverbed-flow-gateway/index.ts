@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join, posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { contentStream } from '../common/content';
+import { readSmallBody, sendEmpty, sendJson } from '../common/http';
+import { listen } from '../common/server';
+
+/**
+ * A Riverbed Flow Gateway (mgmt.gateway_backup 1.0, seed 002) on loopback: Basic auth, one
+ * backup or restore at a time, status NONE / EXECUTING / ERROR / COMPLETED. The gateway "pushes"
+ * its backup to the landing host by writing the new directory into `path` on this machine, which
+ * the test's sshd serves; it checks the landing host and account it is given like a real push
+ * would fail on them. A restore picks the newest directory under `path` (as the seed says) and
+ * checks its files against what this gateway wrote.
+ */
+export const FG_API = '/api/mgmt.gateway_backup/1.0';
+
+export interface FlowGatewayFaults {
+  /** The next `count` requests answer this status (default 503). */
+  serverErrors?: { count: number; status?: number };
+  /** The next `count` GET /backup calls report somebody else's backup EXECUTING. */
+  busyPolls?: number;
+  /** The backup ends in ERROR with this message. */
+  backupFails?: string;
+  /** The backup stays EXECUTING for ever. */
+  stuck?: boolean;
+  /** A non-fatal warning in `message` of a completed backup. */
+  warning?: string;
+  /** GET /backup answers HTML, or an unknown status. */
+  garbage?: 'non-json' | 'unknown-status';
+  /** The restore ends in ERROR with this message. */
+  restoreFails?: string;
+}
+
+export interface FlowGatewaySimulatorOptions {
+  username?: string;
+  password?: string;
+  /** Where pushes may go: the landing host name and the account the gateway must be given. */
+  landing: { host: string; username: string; password: string };
+  /** Size of the main (encrypted) backup file. @default 1 MiB */
+  backupSize?: number;
+  backupDurationMs?: number;
+  restoreDurationMs?: number;
+  seed?: number;
+  tls?: boolean;
+  faults?: FlowGatewayFaults;
+}
+
+export interface FgBackupRecord {
+  /** Absolute directory on this machine. */
+  subdir: string;
+  /** Relative file name -> SHA-256 hex of what was written. */
+  files: Record<string, string>;
+  securityPasswordHash: string;
+}
+
+export interface FgRestoreRecord {
+  path: string;
+  directory: string | null;
+  status: 'EXECUTING' | 'COMPLETED' | 'ERROR';
+  message: string;
+}
+
+export interface FlowGatewaySimulator {
+  url: string;
+  fingerprint256?: string;
+  faults: FlowGatewayFaults;
+  backups(): FgBackupRecord[];
+  restores(): FgRestoreRecord[];
+  requests(): Array<{ method: string; path: string; status: number }>;
+  close(): Promise<void>;
+}
+
+interface Run {
+  host: string;
+  username: string;
+  passwordOk: boolean;
+  path: string;
+  startedAt: number;
+  readyAt: number;
+  status: 'EXECUTING' | 'COMPLETED' | 'ERROR';
+  message: string;
+  subdir?: string;
+  securityPasswordHash: string;
+}
+
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOptions): Promise<FlowGatewaySimulator> {
+  const faults = options.faults ?? {};
+  const username = options.username ?? 'admin';
+  const password = options.password ?? 'admin';
+  const backupSize = options.backupSize ?? 1024 * 1024;
+  const backupDurationMs = options.backupDurationMs ?? 300;
+  const restoreDurationMs = options.restoreDurationMs ?? 300;
+  const seed = options.seed ?? 1;
+  const records: FgBackupRecord[] = [];
+  const restoreLog: FgRestoreRecord[] = [];
+  const requestLog: Array<{ method: string; path: string; status: number }> = [];
+  let current: Run | undefined;
+  let lastSuccessful: Run | undefined;
+  let restore: (FgRestoreRecord & { readyAt: number; startedAt: number; host: string; username: string; verdict: { status: 'COMPLETED' | 'ERROR'; message: string } }) | undefined;
+  let completing: Promise<void> | undefined;
+
+  const fail = (res: ServerResponse, status: number, errorId: string, errorText: string) => sendJson(res, status, { error_id: errorId, error_text: errorText });
+
+  /** Moves a finished run to its end state; the push happens here (files written), once. */
+  const advance = async (): Promise<void> => {
+    if (completing) return completing;
+    const run = current;
+    if (!run || run.status !== 'EXECUTING' || faults.stuck || Date.now() < run.readyAt) return;
+    completing = (async () => {
+      if (faults.backupFails) {
+        run.status = 'ERROR';
+        run.message = faults.backupFails;
+        return;
+      }
+      if (run.host !== options.landing.host || run.username !== options.landing.username || !run.passwordOk) {
+        run.status = 'ERROR';
+        run.message = `ssh: connect to ${run.username}@${run.host}: Permission denied (publickey,password)`;
+        return;
+      }
+      const exists = await stat(run.path).then((s) => s.isDirectory(), () => false);
+      if (!exists) {
+        run.status = 'ERROR';
+        run.message = `scp: ${run.path}: No such file or directory`;
+        return;
+      }
+      const d = new Date(run.startedAt);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      let name = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}_${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
+      const taken = new Set(await readdir(run.path));
+      for (let n = 2; taken.has(name); n += 1) name = `${name.replace(/-\d+$/, '')}-${n}`;
+      const subdir = join(run.path, name);
+      const files = await writeBackupDirectory(subdir, { seed, size: backupSize, name });
+      records.push({ subdir, files, securityPasswordHash: run.securityPasswordHash });
+      run.subdir = subdir;
+      run.status = 'COMPLETED';
+      run.message = faults.warning ?? '';
+      lastSuccessful = run;
+    })().finally(() => {
+      completing = undefined;
+    });
+    return completing;
+  };
+
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    res.on('close', () => requestLog.push({ method, path, status: res.statusCode }));
+    if (faults.serverErrors && faults.serverErrors.count > 0) {
+      faults.serverErrors.count -= 1;
+      return fail(res, faults.serverErrors.status ?? 503, 'INTERNAL_ERROR', 'Simulated server error (faults.serverErrors)');
+    }
+    const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    if (req.headers.authorization !== expected) {
+      return fail(res, 401, req.headers.authorization ? 'AUTH_INVALID_CREDENTIALS' : 'AUTH_REQUIRED', 'Authentication required');
+    }
+    if (path === `${FG_API}/backup` && method === 'GET') {
+      await advance();
+      if (faults.garbage === 'non-json') {
+        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>');
+        return;
+      }
+      const foreignBusy = (faults.busyPolls ?? 0) > 0;
+      if (foreignBusy) faults.busyPolls! -= 1;
+      const view = (run: Run | undefined, withStatus: boolean) =>
+        run
+          ? {
+              host: run.host,
+              username: run.username,
+              message: run.message,
+              path: run.path,
+              timeStamp: Math.floor(run.startedAt / 1000),
+              ...(run.subdir ? { subdir: run.subdir } : {}),
+              ...(withStatus ? { status: faults.garbage === 'unknown-status' ? 'Exploded' : run.status.toLowerCase() === 'completed' ? 'Completed' : run.status } : {}),
+            }
+          : withStatus
+            ? { status: 'NONE' }
+            : {};
+      const running = foreignBusy
+        ? { host: 'other-host', username: 'someone', message: '', path: '/elsewhere', timeStamp: Math.floor(Date.now() / 1000), status: 'EXECUTING' }
+        : view(current, true);
+      return sendJson(res, 200, [{ last_successful: view(lastSuccessful, false), running }]);
+    }
+    if (path === `${FG_API}/backup` && method === 'POST') {
+      const body = await readJson(req);
+      const fields = ['hostname', 'username', 'password', 'path', 'security_pwd'] as const;
+      const missing = fields.filter((f) => typeof body?.[f] !== 'string' || body[f] === '');
+      if (!body || missing.length) return fail(res, 400, 'BAD_REQUEST', `Invalid argument: ${missing.join(', ') || 'body'} required`);
+      await advance();
+      if (current?.status === 'EXECUTING' || (faults.busyPolls ?? 0) > 0) return fail(res, 400, 'BAD_REQUEST', 'A backup is already in progress');
+      const now = Date.now();
+      // A wrong landing account is accepted here and fails at the push, as on a real gateway.
+      current = {
+        host: body.hostname!,
+        username: body.username!,
+        passwordOk: body.password === options.landing.password,
+        path: body.path!,
+        startedAt: now,
+        readyAt: now + backupDurationMs,
+        status: 'EXECUTING',
+        message: '',
+        securityPasswordHash: hash(body.security_pwd!),
+      };
+      return sendEmpty(res, 204);
+    }
+    if (path === `${FG_API}/restore` && method === 'POST') {
+      const body = await readJson(req);
+      const fields = ['hostname', 'username', 'password', 'path', 'security_pwd', 'no_cert'] as const;
+      const missing = fields.filter((f) => typeof body?.[f] !== 'string');
+      if (!body || missing.length) return fail(res, 400, 'BAD_REQUEST', `Invalid argument: ${missing.join(', ') || 'body'} required`);
+      if (restore?.status === 'EXECUTING') return fail(res, 400, 'BAD_REQUEST', 'A restore is already in progress');
+      const verdict = await judgeRestore(body.path!, body.security_pwd!, body.hostname === options.landing.host && body.username === options.landing.username && body.password === options.landing.password);
+      const now = Date.now();
+      restore = { path: body.path!, directory: verdict.directory, status: 'EXECUTING', message: '', readyAt: now + restoreDurationMs, startedAt: now, host: body.hostname!, username: body.username!, verdict };
+      restoreLog.push(restore);
+      return sendEmpty(res, 204);
+    }
+    if (path === `${FG_API}/restore` && method === 'GET') {
+      if (restore && restore.status === 'EXECUTING' && Date.now() >= restore.readyAt) {
+        restore.status = faults.restoreFails ? 'ERROR' : restore.verdict.status;
+        restore.message = faults.restoreFails ?? restore.verdict.message;
+      }
+      if (!restore) return sendJson(res, 200, { status: 'NONE' });
+      return sendJson(res, 200, {
+        host: restore.host,
+        username: restore.username,
+        message: restore.message,
+        path: restore.directory ? posix.join(restore.path, restore.directory) : restore.path,
+        timeStamp: Math.floor(restore.startedAt / 1000),
+        status: restore.status,
+      });
+    }
+    return fail(res, 404, 'RESOURCE_NOT_FOUND', `No resource at ${method} ${path}`);
+  };
+
+  /** The seed: the newest directory under `path` is restored; here its files must be ones this gateway wrote. */
+  const judgeRestore = async (path: string, securityPwd: string, loginOk: boolean): Promise<{ status: 'COMPLETED' | 'ERROR'; message: string; directory: string | null }> => {
+    if (!loginOk) return { status: 'ERROR', message: 'ssh: Permission denied (publickey,password)', directory: null };
+    const names = (await readdir(path, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const newest = names.at(-1);
+    if (!newest) return { status: 'ERROR', message: `no backup directory under ${path}`, directory: null };
+    const record = records.find((r) => posix.basename(r.subdir) === newest);
+    if (!record) return { status: 'ERROR', message: `${newest} is not a backup of this gateway`, directory: newest };
+    if (record.securityPasswordHash !== hash(securityPwd)) return { status: 'ERROR', message: 'security password does not decrypt the backup', directory: newest };
+    for (const [file, sha] of Object.entries(record.files)) {
+      const bytes = await readFile(join(path, newest, file)).catch(() => undefined);
+      if (!bytes || createHash('sha256').update(bytes).digest('hex') !== sha) return { status: 'ERROR', message: `backup file ${file} is missing or corrupt`, directory: newest };
+    }
+    return { status: 'COMPLETED', message: '', directory: newest };
+  };
+
+  const server = await listen(handler, { tls: options.tls ?? true });
+  return {
+    url: server.url,
+    ...(server.certificate ? { fingerprint256: server.certificate.fingerprint256 } : {}),
+    faults,
+    backups: () => records.map((r) => ({ ...r, files: { ...r.files } })),
+    restores: () => restoreLog.map(({ path, directory, status, message }) => ({ path, directory, status, message })),
+    requests: () => requestLog.map((r) => ({ ...r })),
+    close: () => server.close(),
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, string | undefined> | undefined> {
+  try {
+    const value = JSON.parse((await readSmallBody(req)).toString('utf8')) as unknown;
+    return typeof value === 'object' && value !== null ? (value as Record<string, string | undefined>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The files of one gateway backup: the encrypted archive, a small info file, and a nested key. Returns name -> SHA-256. */
+export async function writeBackupDirectory(subdir: string, spec: { seed: number; size: number; name: string }): Promise<Record<string, string>> {
+  await mkdir(join(subdir, 'vault'), { recursive: true });
+  const files: Record<string, string> = {};
+  const main = 'flowgateway_backup.tar.enc';
+  const digest = createHash('sha256');
+  const source = contentStream({ seed: spec.seed, id: `${spec.name}/${main}`, size: spec.size });
+  source.on('data', (chunk: Buffer) => digest.update(chunk));
+  await pipeline(source, createWriteStream(join(subdir, main)));
+  files[main] = digest.digest('hex');
+  const info = `backup=${spec.name}\nproduct=Flow Gateway\nversion=11.18.0\n`;
+  await writeFile(join(subdir, 'backup.info'), info);
+  files['backup.info'] = createHash('sha256').update(info).digest('hex');
+  const key = Buffer.alloc(1000, spec.name.length);
+  await writeFile(join(subdir, 'vault', 'cloak_key.enc'), key);
+  files['vault/cloak_key.enc'] = createHash('sha256').update(key).digest('hex');
+  return files;
+}

@@ -1,0 +1,246 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { drainBody, readSmallBody, sendJson } from '../common/http';
+import { backupStatus, backupView, filterBackups, taskState, taskView, type BackupEntry, type TaskEntry } from './state';
+import type { StorwareFaults, StorwareSimRequest, StorwareSimTask } from './types';
+
+export interface StorwareSettings {
+  login: string;
+  password: string;
+  entities: Array<{ guid: string; name: string }>;
+  exportDurationMs: number;
+  storeDurationMs: number;
+  restoreDurationMs: number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], query: URLSearchParams) => Promise<void>;
+interface Route {
+  pattern: RegExp;
+  auth: boolean;
+  methods: Partial<Record<string, Handler>>;
+}
+
+export const SESSION_COOKIE = 'JSESSIONID';
+
+/**
+ * One simulated Storware Backup & Recovery server: session login with the `login` field and a
+ * cookie, export tasks that produce backup records, the backups controller's reads (seed 004),
+ * restore-and-import tasks, and the faults of StorwareFaults.
+ */
+export class StorwareDevice {
+  private readonly sessions = new Set<string>();
+  private readonly taskMap = new Map<string, TaskEntry>();
+  private readonly backupMap = new Map<string, BackupEntry>();
+  private readonly requestLog: StorwareSimRequest[] = [];
+  private readonly routes: Route[];
+  private authenticatedSinceArmed = 0;
+  private armedLimit: number | undefined;
+
+  constructor(
+    private readonly settings: StorwareSettings,
+    readonly faults: StorwareFaults,
+    existing: Array<{ entity: string; ageHours: number; status?: BackupEntry['final'] }>,
+    private readonly now: () => number = Date.now,
+  ) {
+    const at = this.now();
+    for (const e of existing) {
+      const time = at - e.ageHours * 3_600_000;
+      this.addBackup({ entity: e.entity, type: 'FULL', snapshotTime: time, readyAt: time + 1000, final: e.status ?? 'SUCCESS', size: 10 * 1024 ** 3 });
+    }
+    const guid = '([^/]+)';
+    this.routes = [
+      { pattern: /^\/api\/session\/login$/, auth: false, methods: { POST: (q, s) => this.loginRoute(q, s) } },
+      { pattern: /^\/api\/tasks\/export$/, auth: true, methods: { POST: (q, s) => this.exportRoute(q, s) } },
+      { pattern: /^\/api\/tasks\/restore-and-import$/, auth: true, methods: { POST: (q, s) => this.restoreRoute(q, s) } },
+      { pattern: new RegExp(`^/api/tasks/${guid}$`), auth: true, methods: { GET: (q, s, p) => this.getTask(q, s, p) } },
+      { pattern: /^\/api\/backups$/, auth: true, methods: { GET: (q, s, _p, query) => this.listBackups(q, s, query) } },
+      { pattern: new RegExp(`^/api/backups/${guid}$`), auth: true, methods: { GET: (q, s, p) => this.getBackup(q, s, p) } },
+    ];
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://storware');
+    res.on('close', () => this.requestLog.push({ method, url: `${url.pathname}${url.search}`, status: res.headersSent ? res.statusCode : 0 }));
+    const fault = this.faults.serverErrors;
+    if (fault && fault.count > 0) {
+      fault.count -= 1;
+      if (fault.count <= 0) delete this.faults.serverErrors;
+      return this.fail(req, res, fault.status ?? 503, 'Simulated server error (faults.serverErrors)');
+    }
+    for (const route of this.routes) {
+      const match = route.pattern.exec(url.pathname);
+      if (!match) continue;
+      const handler = route.methods[method];
+      if (!handler) return this.fail(req, res, 405, `Method ${method} is not allowed on ${url.pathname}`);
+      if (route.auth && !this.authenticate(req)) return this.fail(req, res, 401, 'Session expired or not logged in');
+      return handler(req, res, match.slice(1).map((p) => decodeURIComponent(p)), url.searchParams);
+    }
+    return this.fail(req, res, 404, `No resource at ${url.pathname}`);
+  }
+
+  tasks(): StorwareSimTask[] {
+    const now = this.now();
+    return [...this.taskMap.values()].map((t) => ({ guid: t.guid, type: t.type, entity: t.entity, state: taskState(t, now), ...(t.backup ? { backup: t.backup } : {}), body: t.body }));
+  }
+
+  backups(): Array<Record<string, unknown> & { guid: string }> {
+    const now = this.now();
+    return [...this.backupMap.values()].map((b) => backupView(b, this.entityName(b.entity), now));
+  }
+
+  requests(): StorwareSimRequest[] {
+    return this.requestLog.map((r) => ({ ...r }));
+  }
+
+  private authenticate(req: IncomingMessage): boolean {
+    const cookie = req.headers.cookie ?? '';
+    const session = /(?:^|;\s*)JSESSIONID=([^;]+)/.exec(cookie)?.[1];
+    if (!session || !this.sessions.has(session)) return false;
+    const limit = this.faults.expireSessionsAfterRequests;
+    if (limit !== this.armedLimit) {
+      this.armedLimit = limit;
+      this.authenticatedSinceArmed = 0;
+    }
+    if (limit !== undefined && this.authenticatedSinceArmed >= limit) {
+      // Once: every session ends (this one too); a fresh login works again.
+      this.sessions.clear();
+      delete this.faults.expireSessionsAfterRequests;
+      this.armedLimit = undefined;
+      return false;
+    }
+    this.authenticatedSinceArmed += 1;
+    return true;
+  }
+
+  private async loginRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await this.readJson(req, res);
+    if (body === undefined) return;
+    const { login, password } = (body ?? {}) as { login?: unknown; password?: unknown };
+    if (typeof login !== 'string' || typeof password !== 'string') return this.fail(req, res, 400, 'Body must be {"login": ..., "password": ...}');
+    if (this.faults.rejectCredentials || login !== this.settings.login || password !== this.settings.password) {
+      return this.fail(req, res, 401, 'Invalid login or password');
+    }
+    const session = randomBytes(16).toString('hex');
+    this.sessions.add(session);
+    sendJson(res, 200, { login, name: login, role: { name: 'ADMIN' } }, { 'Set-Cookie': `${SESSION_COOKIE}=${session}; Path=/api; Secure; HttpOnly` });
+  }
+
+  private async exportRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await this.readJson(req, res)) as { protectedEntities?: Array<{ guid?: unknown }>; backupType?: unknown } | undefined;
+    if (body === undefined) return;
+    const entities = Array.isArray(body?.protectedEntities) ? body.protectedEntities : [];
+    if (entities.length === 0) return this.fail(req, res, 400, 'protectedEntities must list at least one {guid}');
+    const backupType = typeof body?.backupType === 'string' ? body.backupType : (body?.backupType as { name?: string } | undefined)?.name;
+    if (backupType !== 'FULL' && backupType !== 'INCREMENTAL') return this.fail(req, res, 400, `backupType must be FULL or INCREMENTAL, got ${JSON.stringify(body?.backupType)}`);
+    for (const e of entities) {
+      if (!this.settings.entities.some((known) => known.guid === e.guid)) return this.fail(req, res, 400, `Protected entity ${String(e.guid)} does not exist`);
+    }
+    const now = this.now();
+    const tasks = entities.map((e) => {
+      const entity = String(e.guid);
+      const busy = [...this.taskMap.values()].find((t) => t.type === 'EXPORT' && t.entity === entity && taskState(t, now) !== 'FINISHED' && taskState(t, now) !== 'FAILED');
+      return { entity, busy };
+    });
+    const busy = tasks.find((t) => t.busy);
+    if (busy) return this.fail(req, res, 409, `An export of ${busy.entity} is already running (task ${busy.busy!.guid})`);
+    const created = tasks.map(({ entity }) => {
+      const finishesAt = now + this.settings.exportDurationMs;
+      const partial = this.faults.partialSuccess && (!this.faults.partialSuccess.entity || this.faults.partialSuccess.entity === entity) ? this.faults.partialSuccess : undefined;
+      const failed = this.faults.backupFails;
+      const backup = this.faults.taskFails
+        ? undefined
+        : this.addBackup({
+            entity,
+            type: backupType,
+            snapshotTime: now,
+            readyAt: finishesAt + this.settings.storeDurationMs,
+            final: failed ? 'FAILED' : partial ? 'PARTIAL_SUCCESS' : 'SUCCESS',
+            ...(failed ? { statusInfo: failed.reason } : partial ? { statusInfo: partial.reason } : {}),
+            size: 1024 ** 3 + Math.floor(Math.random() * 1024 ** 2),
+          });
+      return this.addTask({
+        type: 'EXPORT',
+        entity,
+        createdAt: now,
+        finishesAt,
+        ...(this.faults.taskFails ? { failure: this.faults.taskFails.reason } : {}),
+        ...(backup ? { backup: backup.guid } : {}),
+        omitBackup: this.faults.taskOmitsBackup === true,
+        body,
+      });
+    });
+    const views = created.map((t) => taskView(t, this.entityName(t.entity), now));
+    sendJson(res, 200, views.length === 1 ? views[0] : views);
+  }
+
+  private async restoreRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await this.readJson(req, res)) as { backup?: { guid?: unknown }; hypervisor?: { guid?: unknown }; hypervisorManager?: { guid?: unknown } } | undefined;
+    if (body === undefined) return;
+    const backup = this.backupMap.get(String(body?.backup?.guid));
+    if (!backup) return this.fail(req, res, 404, `Backup ${String(body?.backup?.guid)} does not exist`);
+    if (!body?.hypervisor?.guid && !body?.hypervisorManager?.guid) return this.fail(req, res, 400, 'Name a hypervisor or hypervisorManager to restore into');
+    const now = this.now();
+    if (backupStatus(backup, now) !== 'SUCCESS') return this.fail(req, res, 400, `Backup ${backup.guid} is ${backupStatus(backup, now)}; only SUCCESS backups can be restored`);
+    const task = this.addTask({
+      type: 'RESTORE_AND_IMPORT',
+      entity: backup.entity,
+      createdAt: now,
+      finishesAt: now + this.settings.restoreDurationMs,
+      ...(this.faults.restoreFails ? { failure: this.faults.restoreFails.reason } : {}),
+      backup: backup.guid,
+      omitBackup: false,
+      body,
+    });
+    sendJson(res, 200, taskView(task, this.entityName(task.entity), now));
+  }
+
+  private async getTask(req: IncomingMessage, res: ServerResponse, [guid]: string[]): Promise<void> {
+    const task = this.taskMap.get(guid!);
+    if (!task) return this.fail(req, res, 404, `Task ${guid} does not exist`);
+    sendJson(res, 200, taskView(task, this.entityName(task.entity), this.now()));
+  }
+
+  private async getBackup(req: IncomingMessage, res: ServerResponse, [guid]: string[]): Promise<void> {
+    const backup = this.backupMap.get(guid!);
+    if (!backup) return this.fail(req, res, 404, `Backup ${guid} does not exist`);
+    sendJson(res, 200, backupView(backup, this.entityName(backup.entity), this.now()));
+  }
+
+  private async listBackups(_req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    const now = this.now();
+    const found = filterBackups([...this.backupMap.values()], query, now);
+    sendJson(res, 200, found.map((b) => ({ ...backupView(b, this.entityName(b.entity), now) })));
+  }
+
+  private entityName(guid: string): string {
+    return this.settings.entities.find((e) => e.guid === guid)?.name ?? guid;
+  }
+
+  private addTask(fields: Omit<TaskEntry, 'guid'>): TaskEntry {
+    const task: TaskEntry = { guid: randomUUID(), ...fields };
+    this.taskMap.set(task.guid, task);
+    return task;
+  }
+
+  private addBackup(fields: Omit<BackupEntry, 'guid'>): BackupEntry {
+    const backup: BackupEntry = { guid: randomUUID(), ...fields };
+    this.backupMap.set(backup.guid, backup);
+    return backup;
+  }
+
+  private async readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+    try {
+      return JSON.parse((await readSmallBody(req)).toString('utf8')) as unknown;
+    } catch {
+      await this.fail(req, res, 400, 'The request body is not valid JSON');
+      return undefined;
+    }
+  }
+
+  private async fail(req: IncomingMessage, res: ServerResponse, status: number, message: string): Promise<void> {
+    await drainBody(req);
+    if (res.headersSent || res.destroyed) return;
+    sendJson(res, status, { message, status });
+  }
+}

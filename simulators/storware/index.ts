@@ -1,0 +1,48 @@
+import { listen } from '../common/server';
+import { StorwareDevice } from './device';
+import type { StorwareSimulator, StorwareSimulatorOptions } from './types';
+
+export type { StorwareFaults, StorwareSimulator, StorwareSimulatorOptions, StorwareBackupStatus } from './types';
+
+/** Fixed guids for the default entities, so tests and the demo can name them. */
+export const DEFAULT_STORWARE_ENTITIES = [
+  { guid: '5c1a7a0e-0001-4b7e-9a55-000000000001', name: 'vm-erp-db' },
+  { guid: '5c1a7a0e-0002-4b7e-9a55-000000000002', name: 'vm-erp-app' },
+];
+
+/** Starts a Storware Backup & Recovery server on loopback (HTTP, or self-signed HTTPS with `tls`). */
+export async function startStorwareSimulator(options: StorwareSimulatorOptions = {}): Promise<StorwareSimulator> {
+  for (const name of ['exportDurationMs', 'storeDurationMs', 'restoreDurationMs'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`Storware simulator: option ${name} must be a non-negative integer, got ${value}`);
+  }
+  const faults = options.faults ?? {};
+  const entities = options.entities ?? DEFAULT_STORWARE_ENTITIES;
+  const device = new StorwareDevice(
+    {
+      login: options.login ?? 'admin',
+      password: options.password ?? 'vPr0tect',
+      entities,
+      exportDurationMs: options.exportDurationMs ?? 600,
+      storeDurationMs: options.storeDurationMs ?? 200,
+      restoreDurationMs: options.restoreDurationMs ?? 500,
+    },
+    faults,
+    options.existingBackups ?? [],
+  );
+  const server = await listen((req, res) => device.handle(req, res), {
+    host: options.host ?? '127.0.0.1',
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+  });
+  return {
+    url: server.url,
+    ...(server.certificate ? { fingerprint256: server.certificate.fingerprint256, caPem: server.certificate.cert } : {}),
+    faults,
+    entities,
+    tasks: () => device.tasks(),
+    backups: () => device.backups(),
+    requests: () => device.requests(),
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,232 @@
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startEmbeddedS3 } from '../../cli/local/embedded-s3';
+import { runBackupsLocally, type LocalRunResult } from '../../cli/local/run-backups';
+import { createDeviceHttpClient } from '../../lambdas/common/http';
+import { silentLog } from '../../lambdas/common/log';
+import { staticSecretSource } from '../../lambdas/common/secrets';
+import { parseConfig } from '../../lambdas/config/load';
+import type { RunnerConfig, StorwareDeviceConfig } from '../../lambdas/config/schema';
+import type { ArchivedBackupFacts, RestoreProgress } from '../../lambdas/drivers/driver';
+import { createStorwareDriver, STORWARE_RECORD_FORMAT } from '../../lambdas/drivers/storware';
+import { DEFAULT_STORWARE_ENTITIES, startStorwareSimulator, type StorwareSimulator, type StorwareSimulatorOptions } from '../../simulators/storware';
+
+/**
+ * Storware end to end: the synthesized state machine (aws-local-stepfunctions) with the real
+ * steps, against the Storware simulator over pinned HTTPS, into s3rver; and the RestoreDriver
+ * operations against the simulator, fed with the archived object.
+ */
+const SECRET = 'backup-runner/storware';
+const FAST = {
+  waitTimeOverrides: { WaitForDevice: 50 },
+  retryIntervalOverrides: { StartBackup: 20, PollBackup: 20, TransferToArchive: 20, DeleteDeviceCopy: 20 },
+};
+const [VM1, VM2] = DEFAULT_STORWARE_ENTITIES.map((e) => e.guid) as [string, string];
+const HYPERVISOR = '7e57a11c-0000-4000-8000-00000000beef';
+
+let s3: { endpoint: string; client: S3Client; close(): Promise<void> };
+let dir: string;
+let sim: StorwareSimulator | undefined;
+let bucketCounter = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'storware-run-'));
+  s3 = await startEmbeddedS3({ directory: dir, buckets: [] });
+});
+afterAll(async () => {
+  await s3.close();
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+function configFor(simulator: StorwareSimulator, bucket: string, extra: Record<string, unknown> = {}): RunnerConfig {
+  return parseConfig({
+    archive: { bucket, prefix: 'backups/' },
+    devices: [
+      {
+        id: 'storware-prod',
+        type: 'storware',
+        url: simulator.url,
+        secret: SECRET,
+        tls: { fingerprint256: simulator.fingerprint256 },
+        protectedEntities: [VM1, VM2],
+        backupType: 'FULL',
+        poll: { intervalSeconds: 1, maxIntervalSeconds: 1, timeoutMinutes: 5 },
+        timeouts: { connectSeconds: 2, idleSeconds: 5 },
+        restore: { hypervisor: HYPERVISOR, overwrite: false },
+        ...extra,
+      },
+    ],
+  });
+}
+
+async function run(options: StorwareSimulatorOptions = {}, extra: Record<string, unknown> = {}) {
+  sim = await startStorwareSimulator({ tls: true, exportDurationMs: 150, storeDurationMs: 50, restoreDurationMs: 150, ...options });
+  const bucket = `storware-${++bucketCounter}`;
+  await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
+  const config = configFor(sim, bucket, extra);
+  const [result] = await runBackupsLocally({
+    config,
+    secrets: staticSecretSource({ [SECRET]: { login: 'admin', password: 'vPr0tect' } }),
+    archive: { bucket, s3: s3.client },
+    log: silentLog,
+    overrides: FAST,
+  });
+  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return { result: result as LocalRunResult, bucket, config, keys: (listed.Contents ?? []).map((o) => o.Key!).sort() };
+}
+
+async function readText(bucket: string, key: string): Promise<string> {
+  const object = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await object.Body!.transformToString('utf-8')) ?? '';
+}
+
+describe('Storware: local backup run', () => {
+  it('starts one export per entity and archives both backup records as one JSON document with its manifest', async () => {
+    const { result, bucket, keys } = await run();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.key).toMatch(/^backups\/storware-prod\/\d{4}\/\d{2}\/\d{2}\/\d{8}T\d{6}Z-[0-9a-f]{10}\.json$/);
+    expect(keys).toEqual([result.key, `${result.key}.manifest.json`]);
+
+    const exports = sim!.tasks().filter((t) => t.type === 'EXPORT');
+    expect(exports.map((t) => t.entity)).toEqual([VM1, VM2]);
+    expect(exports[0]!.body).toMatchObject({ protectedEntities: [{ guid: VM1 }], backupType: 'FULL' });
+
+    const document = JSON.parse(await readText(bucket, result.key!));
+    expect(document.format).toBe(STORWARE_RECORD_FORMAT);
+    const simBackups = sim!.backups();
+    expect(document.entities).toEqual([
+      { protectedEntity: VM1, exportTask: exports[0]!.guid, backup: simBackups.find((b) => b.guid === exports[0]!.backup) },
+      { protectedEntity: VM2, exportTask: exports[1]!.guid, backup: simBackups.find((b) => b.guid === exports[1]!.backup) },
+    ]);
+    expect(document.entities[0].backup.status.name).toBe('SUCCESS');
+
+    const manifest = JSON.parse(await readText(bucket, `${result.key}.manifest.json`));
+    expect(manifest).toMatchObject({
+      device: { id: 'storware-prod', type: 'storware' },
+      backup: {
+        deviceBackupId: `${exports[0]!.guid},${exports[1]!.guid}`,
+        details: { format: STORWARE_RECORD_FORMAT, entities: 2, 'entity1.guid': VM1, 'entity1.status': 'SUCCESS', 'entity2.backup': exports[1]!.backup },
+      },
+      object: { contentType: 'application/json', size: result.size },
+    });
+  });
+
+  it('PARTIAL_SUCCESS fails the run with the reason, and nothing is archived', async () => {
+    const { result, keys } = await run({ faults: { partialSuccess: { entity: VM2, reason: 'disk sdb could not be read' } } });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('DeviceOperationFailed');
+    expect(result.cause).toContain('storware-prod');
+    expect(result.cause).toContain(`entity ${VM2}`);
+    expect(result.cause).toContain('PARTIAL_SUCCESS (disk sdb could not be read)');
+    expect(keys).toEqual([]);
+  });
+
+  it('a FAILED backup fails the run with Storware statusInfo', async () => {
+    const { result, keys } = await run({ faults: { backupFails: { reason: 'destination full' } } });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'DeviceOperationFailed' });
+    expect(result.cause).toContain('FAILED: destination full');
+    expect(keys).toEqual([]);
+  });
+
+  it('logs in again when the session expires mid-run, and the run succeeds', async () => {
+    const { result } = await run({ faults: { expireSessionsAfterRequests: 3 } });
+    expect(result.status).toBe('SUCCEEDED');
+    const requests = sim!.requests();
+    expect(requests.filter((r) => r.status === 401)).toHaveLength(1);
+    // One login per step, plus the one after the expiry.
+    const logins = requests.filter((r) => r.url === '/api/session/login');
+    expect(logins.length).toBeGreaterThanOrEqual(4);
+    expect(sim!.faults.expireSessionsAfterRequests).toBeUndefined();
+  });
+
+  it('finds the backup through GET /api/backups when the finished task does not name it', async () => {
+    const { result, bucket } = await run({ faults: { taskOmitsBackup: true } });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(sim!.requests().some((r) => r.url.startsWith(`/api/backups?protected-entity=${VM1}&from=`))).toBe(true);
+    const document = JSON.parse(await readText(bucket, result.key!));
+    expect(document.entities.map((e: { backup: { guid: string } }) => e.backup.guid)).toEqual(sim!.tasks().filter((t) => t.type === 'EXPORT').map((t) => t.backup));
+  });
+
+  it('wrong credentials fail at once as AuthenticationFailed', async () => {
+    const { result } = await run({ password: 'other' });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'AuthenticationFailed' });
+    expect(result.cause).toContain(`secret "${SECRET}"`);
+    expect(sim!.requests().filter((r) => r.url === '/api/session/login')).toHaveLength(1);
+  });
+});
+
+describe('Storware: restore driver against the simulator', () => {
+  it('reads the backup guids from the archived record, restores and imports each into the configured hypervisor', async () => {
+    const { result, bucket, config } = await run();
+    expect(result.status).toBe('SUCCEEDED');
+    const archived = await readText(bucket, result.key!);
+    const manifest = JSON.parse(await readText(bucket, `${result.key}.manifest.json`));
+    const device = config.devices[0] as StorwareDeviceConfig;
+    const http = createDeviceHttpClient(device);
+    try {
+      const driver = createStorwareDriver({ device, secret: { login: 'admin', password: 'vPr0tect' }, http, log: silentLog, now: () => new Date() });
+      const restore = driver.restore!;
+      const facts: ArchivedBackupFacts = {
+        deviceType: manifest.device.type,
+        device: {},
+        size: manifest.object.size,
+        sha256: manifest.object.sha256,
+        contentType: manifest.object.contentType,
+        details: manifest.backup.details,
+      };
+      expect(await restore.checkCompatibility(facts, { force: false })).toEqual([]);
+      expect(await restore.checkCompatibility({ ...facts, deviceType: 'riverbed-npm-v1' }, { force: true })).toEqual([
+        expect.stringContaining('made by a riverbed-npm-v1 device'),
+      ]);
+
+      const uploaded = await restore.uploadBackup({ open: async () => Readable.from([Buffer.from(archived)]), size: archived.length, backup: facts });
+      const started = await restore.startRestore(uploaded);
+      let progress: RestoreProgress | undefined;
+      await vi.waitFor(
+        async () => {
+          progress = await restore.pollRestore(started);
+          expect(progress.state).not.toBe('running');
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+      expect(progress).toMatchObject({ state: 'completed', withErrors: false });
+      const restores = sim!.tasks().filter((t) => t.type === 'RESTORE_AND_IMPORT');
+      const exported = sim!.tasks().filter((t) => t.type === 'EXPORT');
+      expect(restores.map((t) => t.backup)).toEqual(exported.map((t) => t.backup));
+      expect(restores[0]!.body).toEqual({ backup: { guid: exported[0]!.backup }, hypervisor: { guid: HYPERVISOR }, overwrite: false });
+      await restore.removeUploaded(started);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('a failed restore task is reported with Storware statusInfo', async () => {
+    const { result, bucket, config } = await run();
+    const archived = await readText(bucket, result.key!);
+    sim!.faults.restoreFails = { reason: 'hypervisor storage offline' };
+    const device = config.devices[0] as StorwareDeviceConfig;
+    const http = createDeviceHttpClient(device);
+    try {
+      const restore = createStorwareDriver({ device, secret: { login: 'admin', password: 'vPr0tect' }, http, log: silentLog, now: () => new Date() }).restore!;
+      const facts = { deviceType: 'storware', device: {}, size: archived.length, sha256: '', contentType: 'application/json', details: {} };
+      const started = await restore.startRestore(await restore.uploadBackup({ open: async () => Readable.from([archived]), size: archived.length, backup: facts }));
+      await vi.waitFor(
+        async () => {
+          const progress = await restore.pollRestore(started);
+          expect(progress).toMatchObject({ state: 'failed', reason: expect.stringContaining('hypervisor storage offline') });
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+    } finally {
+      await http.close();
+    }
+  });
+});
