@@ -5,6 +5,7 @@ import type { SecretSource } from '../../lambdas/common/secrets';
 import { findDevice } from '../../lambdas/config/load';
 import type { RunnerConfig } from '../../lambdas/config/schema';
 import type { ArchiveChecksumOption } from '../../lambdas/transfer/upload-archive-object';
+import type { RetryStepResult } from '../../lambdas/workflow/decide-retry';
 import type { StepDeps } from '../../lambdas/workflow/deps';
 import type { BackupExecutionInput, RunState } from '../../lambdas/workflow/run-state';
 import { backupDefinitionFor } from '../../infra/local-definition';
@@ -53,6 +54,33 @@ export interface LocalRunResult {
 export async function runBackupsLocally(options: LocalRunOptions): Promise<LocalRunResult[]> {
   const deviceIds = options.deviceIds?.length ? [...options.deviceIds] : options.config.devices.map((d) => d.id);
   deviceIds.forEach((id) => findDevice(options.config, id)); // unknown ids fail before anything starts
+  const { definition, deps } = prepareLocalRuns(options);
+  const results: LocalRunResult[] = [];
+  const queue = [...deviceIds];
+  const workers = Array.from({ length: Math.min(options.concurrency ?? 4, queue.length) }, async () => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      const executionName = manualExecutionName(id, deps.now());
+      results.push(await runOne(definition, executionName, { deviceId: id, occurrence: null, trigger: 'manual' }, deps, options));
+    }
+  });
+  await Promise.all(workers);
+  return deviceIds.map((id) => results.find((r) => r.device === id)!);
+}
+
+/**
+ * Runs one execution of the backup state machine on this machine, with the name and input a
+ * caller chooses (the dispatcher's `<deviceId>-<occurrence>` and `{deviceId, occurrence,
+ * trigger: 'schedule'}`): what a local stand-in for Step Functions' StartExecution runs.
+ * The definition is synthesized once per returned function.
+ */
+export function localExecutionRunner(
+  options: Omit<LocalRunOptions, 'deviceIds' | 'concurrency'>,
+): (executionName: string, input: BackupExecutionInput) => Promise<LocalRunResult> {
+  const { definition, deps } = prepareLocalRuns(options);
+  return (executionName, input) => runOne(definition, executionName, input, deps, options);
+}
+
+function prepareLocalRuns(options: Omit<LocalRunOptions, 'deviceIds' | 'concurrency'>): { definition: object; deps: StepDeps } {
   const definition = backupDefinitionFor(options.config);
   const deps: StepDeps = {
     config: options.config,
@@ -61,29 +89,22 @@ export async function runBackupsLocally(options: LocalRunOptions): Promise<Local
     log: options.log,
     now: options.now ?? (() => new Date()),
   };
-  const results: LocalRunResult[] = [];
-  const queue = [...deviceIds];
-  const workers = Array.from({ length: Math.min(options.concurrency ?? 4, queue.length) }, async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      results.push(await runOne(definition, id, deps, options));
-    }
-  });
-  await Promise.all(workers);
-  return deviceIds.map((id) => results.find((r) => r.device === id)!);
+  return { definition, deps };
 }
 
 async function runOne(
   definition: object,
-  deviceId: string,
+  executionName: string,
+  input: BackupExecutionInput,
   deps: StepDeps,
-  options: LocalRunOptions,
+  options: Pick<LocalRunOptions, 'overrides'>,
 ): Promise<LocalRunResult> {
   const startTime = deps.now();
-  const executionName = manualExecutionName(deviceId, startTime);
-  const input: BackupExecutionInput = { deviceId, occurrence: null, trigger: 'manual' };
+  const deviceId = input.deviceId;
   let lastState: RunState | undefined;
-  const remember = (state: RunState) => {
-    lastState = state;
+  // Only run states carry the device-side handle; DecideRetry's result is not one.
+  const remember = (state: RunState | RetryStepResult) => {
+    if ('handle' in state) lastState = state;
     return state;
   };
   // Every Task state runs its step in-process. The local library's JSONValue type is looser

@@ -17,6 +17,10 @@ export const BACKUP_STATES = {
   recordCleanupFailure: 'RecordCleanupFailure',
   prune: 'PruneArchive',
   recordPruneFailure: 'RecordPruneFailure',
+  decideRetry: 'DecideRetry',
+  shouldRerun: 'ShouldRerun',
+  waitBeforeRerun: 'WaitBeforeRerun',
+  prepareRerun: 'PrepareRerun',
   succeeded: 'BackupSucceeded',
   failed: 'BackupFailed',
 } as const;
@@ -26,7 +30,8 @@ export type BackupTaskState =
   | typeof BACKUP_STATES.poll
   | typeof BACKUP_STATES.transfer
   | typeof BACKUP_STATES.deleteDeviceCopy
-  | typeof BACKUP_STATES.prune;
+  | typeof BACKUP_STATES.prune
+  | typeof BACKUP_STATES.decideRetry;
 
 /** Which handler file (lambdas/handlers/<name>.ts, exporting `handler`) each Task state runs. */
 export const BACKUP_TASK_HANDLERS: Readonly<Record<BackupTaskState, string>> = {
@@ -35,6 +40,7 @@ export const BACKUP_TASK_HANDLERS: Readonly<Record<BackupTaskState, string>> = {
   TransferToArchive: 'transfer-backup',
   DeleteDeviceCopy: 'delete-device-copy',
   PruneArchive: 'prune-archive',
+  DecideRetry: 'decide-retry',
 };
 
 /** One Retry entry as the ASL spells it (the ASL field names keep tests and docs literal). */
@@ -68,7 +74,16 @@ export const BACKUP_RETRIES: Readonly<Record<BackupTaskState, readonly RetryRule
   // None: the S3 client already retries throttling and 5xx, a failed prune never fails the
   // committed backup (RecordPruneFailure), and the next run's prune plans again from scratch.
   PruneArchive: [],
+  // None: a pure decision on the config; if it fails, the run fails with its original error.
+  DecideRetry: [],
 };
+
+/**
+ * The states whose failure may re-run the whole backup (DecideRetry, `devices[].retry`), and the
+ * errors that may: lambdas/workflow/decide-retry.ts decides; the list is repeated here for the tests.
+ */
+export const RERUN_FROM_STATES = ['StartBackup', 'PollBackup', 'TransferToArchive'] as const;
+export { RERUNNABLE_ERRORS } from '../../lambdas/workflow/decide-retry';
 
 /** Errors that no state retries; the tests check that none of them appears in any Retry. */
 export const NEVER_RETRIED: readonly string[] = [
@@ -92,4 +107,5 @@ export const BACKUP_FUNCTION_SIZING: Readonly<Record<BackupTaskState, { readonly
   DeleteDeviceCopy: { memoryMb: 256, timeoutMinutes: 1 },
   // One listing plus a manifest read per backup and two deletes per pruned one.
   PruneArchive: { memoryMb: 512, timeoutMinutes: 5 },
+  DecideRetry: { memoryMb: 256, timeoutMinutes: 1 },
 };

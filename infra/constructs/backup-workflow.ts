@@ -106,6 +106,8 @@ export class BackupWorkflow extends Construct {
       TransferToArchive: makeFunction(BACKUP_STATES.transfer),
       DeleteDeviceCopy: makeFunction(BACKUP_STATES.deleteDeviceCopy),
       PruneArchive: makeFunction(BACKUP_STATES.prune, false),
+      // Decides from the config alone: no device secrets, no archive access.
+      DecideRetry: makeFunction(BACKUP_STATES.decideRetry, false),
     };
     props.archive.grantWriteBackups(this.functions.TransferToArchive);
     // SSE-KMS only: the writer encrypts with the bucket's key, the pruner decrypts the manifests it reads.
@@ -137,13 +139,14 @@ export class BackupWorkflow extends Construct {
     });
     const succeeded = new sfn.Succeed(this, BACKUP_STATES.succeeded, { stateName: BACKUP_STATES.succeeded });
 
-    const invoke = (state: BackupTaskState, payload?: sfn.TaskInput): tasks.LambdaInvoke => {
+    const invoke = (state: BackupTaskState, payload?: sfn.TaskInput, resultPath?: string): tasks.LambdaInvoke => {
       const task = new tasks.LambdaInvoke(this, state, {
         stateName: state,
         lambdaFunction: this.functions[state],
         payloadResponseOnly: true,
         // Without a payload, Lambda receives the whole state: the RunState.
         ...(payload ? { payload } : {}),
+        ...(resultPath ? { resultPath } : {}),
         // The result replaces the state. No explicit `resultPath: '$'`: the ASL default does the
         // same in AWS, and aws-local-stepfunctions 3.0.0 mishandles an explicit "$" (it stores
         // the result under a key named "$" instead of replacing the input).
@@ -159,6 +162,33 @@ export class BackupWorkflow extends Construct {
       return task;
     };
 
+    // Per-device re-runs (devices[].retry): a failed start, poll or transfer goes to DecideRetry,
+    // a pure decision on the error name, the attempt and the device's retry settings. A re-run
+    // waits retry.delayMinutes, then starts over from StartBackup with the execution's input and
+    // the next attempt number (PrepareRerun makes that the whole state again). If DecideRetry
+    // itself fails, the run fails with the original error, still at $.error.
+    const decideRetry = invoke(
+      BACKUP_STATES.decideRetry,
+      sfn.TaskInput.fromObject({
+        state: sfn.JsonPath.entirePayload,
+        input: sfn.JsonPath.stringAt('$$.Execution.Input'),
+        executionStartTime: sfn.JsonPath.executionStartTime,
+      }),
+      '$.retry',
+    ).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.retryError' });
+    const waitBeforeRerun = new sfn.Wait(this, BACKUP_STATES.waitBeforeRerun, {
+      stateName: BACKUP_STATES.waitBeforeRerun,
+      time: sfn.WaitTime.secondsPath('$.retry.waitSeconds'),
+    });
+    const prepareRerun = new sfn.Pass(this, BACKUP_STATES.prepareRerun, {
+      stateName: BACKUP_STATES.prepareRerun,
+      inputPath: '$.retry.next',
+    });
+    const shouldRerun = new sfn.Choice(this, BACKUP_STATES.shouldRerun, { stateName: BACKUP_STATES.shouldRerun })
+      .when(sfn.Condition.stringEquals('$.retry.decision', 'rerun'), waitBeforeRerun)
+      .otherwise(failed);
+    decideRetry.next(shouldRerun);
+
     const start = invoke(
       BACKUP_STATES.start,
       sfn.TaskInput.fromObject({
@@ -166,14 +196,15 @@ export class BackupWorkflow extends Construct {
         executionName: sfn.JsonPath.executionName,
         executionStartTime: sfn.JsonPath.executionStartTime,
       }),
-    ).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    ).addCatch(decideRetry, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    waitBeforeRerun.next(prepareRerun).next(start);
 
     const wait = new sfn.Wait(this, BACKUP_STATES.wait, {
       stateName: BACKUP_STATES.wait,
       time: sfn.WaitTime.secondsPath('$.poll.waitSeconds'),
     });
-    const poll = invoke(BACKUP_STATES.poll).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
-    const transfer = invoke(BACKUP_STATES.transfer).addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const poll = invoke(BACKUP_STATES.poll).addCatch(decideRetry, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    const transfer = invoke(BACKUP_STATES.transfer).addCatch(decideRetry, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
     // Retention runs last, after the device copy is dealt with either way. The backup is
     // committed by then, so a failed prune is recorded in the output ($.pruneError) and the

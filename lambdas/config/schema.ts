@@ -89,6 +89,21 @@ export const pollSchema = z.strictObject({
   timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(240),
 });
 
+/**
+ * How the restore workflow follows a restore through the device's reboot: poll interval and its
+ * back-off cap, how long refused connections, 5xx and 401 are tolerated in a row (the reboot),
+ * and the overall give-up time from the start of the restore.
+ */
+export const restorePollSchema = z
+  .strictObject({
+    intervalSeconds: z.number().int().min(1).max(3600).default(15),
+    maxIntervalSeconds: z.number().int().min(1).max(3600).default(60),
+    rebootWindowMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(180),
+  })
+  .refine((p) => p.maxIntervalSeconds >= p.intervalSeconds, { message: 'maxIntervalSeconds must be at least intervalSeconds', path: ['maxIntervalSeconds'] })
+  .refine((p) => p.timeoutMinutes >= p.rebootWindowMinutes, { message: 'timeoutMinutes must be at least rebootWindowMinutes', path: ['timeoutMinutes'] });
+
 export const timeoutsSchema = z.strictObject({
   /** TCP + TLS connect. */
   connectSeconds: z.number().positive().max(300).default(10),
@@ -107,6 +122,8 @@ const deviceBase = {
   retention: retentionSchema.optional(),
   poll: pollSchema.default({ intervalSeconds: 15, maxIntervalSeconds: 300, timeoutMinutes: 240 }),
   timeouts: timeoutsSchema.default({ connectSeconds: 10, idleSeconds: 120 }),
+  /** Following a restore through the reboot (restore workflow). */
+  restorePoll: restorePollSchema.default({ intervalSeconds: 15, maxIntervalSeconds: 60, rebootWindowMinutes: 30, timeoutMinutes: 180 }),
   /** Free text recorded in the device-side backup's description after the runner's marker. */
   description: z.string().max(200).optional(),
 };
@@ -265,6 +282,16 @@ export const archiveSchema = z.strictObject({
   /** SSE-KMS with a customer-managed key; SSE-S3 when absent. */
   encryption: encryptionSchema.optional(),
   objectLock: objectLockSchema.optional(),
+  /**
+   * Thawing backups from GLACIER / DEEP_ARCHIVE for a restore: the RestoreObject tier and how
+   * many days the thawed copy stays readable (billed as STANDARD meanwhile).
+   */
+  restore: z
+    .strictObject({
+      tier: z.enum(['Standard', 'Bulk', 'Expedited'], { error: 'must be Standard, Bulk or Expedited' }).default('Standard'),
+      days: z.number().int('days must be a whole number').min(1, 'days must be at least 1').max(30, 'days must be at most 30').default(3),
+    })
+    .default({ tier: 'Standard', days: 3 }),
   s3: z
     .strictObject({
       endpoint: httpUrl.optional(),
@@ -281,10 +308,26 @@ export const workflowSchema = z.strictObject({
   timeoutHours: z.number().positive().max(24 * 7).default(12),
 });
 
+/**
+ * The dispatcher (lambdas/dispatcher): how often it ticks, how late a missed occurrence may
+ * still start, how starts are spread, and an optional fleet-wide cap on running backups.
+ */
+export const schedulerSchema = z.strictObject({
+  /** Minutes between dispatcher ticks (the EventBridge rule's rate). */
+  tickMinutes: z.number().int('tickMinutes must be a whole number').min(1, 'tickMinutes must be at least 1').max(60, 'tickMinutes must be at most 60').default(5),
+  /** A missed occurrence (outage, deferral) older than this is reported and not started. */
+  maxLatenessMinutes: z.number().int('maxLatenessMinutes must be a whole number').min(0).max(7 * 24 * 60).default(360),
+  /** Each device's occurrences start a stable offset (a hash of its id) in [0, jitterMinutes) later. */
+  jitterMinutes: z.number().min(0).max(24 * 60).default(0),
+  /** At most this many backup executions run at once; the rest wait for later ticks, in order. */
+  maxConcurrentBackups: positiveInt('maxConcurrentBackups').optional(),
+});
+
 export const configSchema = z
   .strictObject({
     archive: archiveSchema,
     workflow: workflowSchema.default({ timeoutHours: 12 }),
+    scheduler: schedulerSchema.default({ tickMinutes: 5, maxLatenessMinutes: 360, jitterMinutes: 0 }),
     devices: z.array(deviceSchema).min(1, 'must list at least one device'),
   })
   .superRefine((config, ctx) => {
@@ -308,8 +351,12 @@ export type DeviceType = DeviceConfig['type'];
 export type ArchiveConfig = z.output<typeof archiveSchema>;
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type RetentionConfig = z.output<typeof retentionSchema>;
+export type SchedulerConfig = z.output<typeof schedulerSchema>;
+export type RetryConfig = z.output<typeof retrySchema>;
 export type FlowGatewayDeviceConfig = z.output<typeof riverbedFlowGatewayDeviceSchema>;
 export type QRadarDeviceConfig = z.output<typeof qradarDeviceSchema>;
 export type LandingConfig = z.output<typeof landingSchema>;
 export type NpmV2DeviceConfig = z.output<typeof riverbedNpmV2DeviceSchema>;
 export type StorwareDeviceConfig = z.output<typeof storwareDeviceSchema>;
+export type RestorePollConfig = z.output<typeof restorePollSchema>;
+export type ArchiveRestoreConfig = z.output<typeof archiveSchema>['restore'];

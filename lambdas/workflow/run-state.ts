@@ -6,6 +6,8 @@ export interface BackupExecutionInput {
   /** The scheduled occurrence (ISO-8601 UTC) this execution is for; null for manual runs. */
   occurrence?: string | null;
   trigger?: 'schedule' | 'manual';
+  /** Which run of the backup inside this execution (1 = first; `retry.attempts` adds more). Absent = 1. */
+  attempt?: number;
 }
 
 /** The StartBackup task's payload: the execution input plus facts from the context object. */
@@ -26,6 +28,8 @@ export interface RunState {
   runId: string;
   executionName: string;
   occurrence: string | null;
+  /** Which run of the backup inside this execution (1 = first). Absent in states from before retries. */
+  attempt?: number;
   /** When the backup was requested (ISO-8601 UTC); the archive key's time. */
   startedAt: string;
   handle: BackupHandle;

@@ -11,11 +11,12 @@ export async function startBackup(event: StartBackupEvent, deps: StepDeps): Prom
   if (typeof deviceId !== 'string' || deviceId === '') {
     throw new ConfigError('the execution input needs a "deviceId" (e.g. {"deviceId": "ar11-lab"})');
   }
-  const runId = runIdFor(event.executionName);
+  const attempt = attemptOf(event.input.attempt);
+  const runId = runIdFor(event.executionName, attempt);
   const now = deps.now();
   return withDriver(deps, deviceId, async (driver, device) => {
     const description = [`${RUNNER_MARKER} ${runId}`, event.executionName, device.description].filter(Boolean).join(' ');
-    deps.log.info('starting backup', { deviceId, executionName: event.executionName, runId });
+    deps.log.info('starting backup', { deviceId, executionName: event.executionName, runId, attempt });
     const handle = await driver.startBackup({ runId, description });
     deps.log.info('backup started on the device', { deviceId, backupId: handle.backupId });
     return {
@@ -24,6 +25,7 @@ export async function startBackup(event: StartBackupEvent, deps: StepDeps): Prom
       runId,
       executionName: event.executionName,
       occurrence: event.input.occurrence ?? null,
+      attempt,
       startedAt: now.toISOString(),
       handle,
       status: 'running',
@@ -34,4 +36,13 @@ export async function startBackup(event: StartBackupEvent, deps: StepDeps): Prom
       },
     };
   });
+}
+
+/** The attempt number from the execution input: a whole number from 1; absent (a first run) is 1. */
+function attemptOf(value: unknown): number {
+  if (value === undefined || value === null) return 1;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`the execution input's "attempt" must be a whole number from 1, not ${JSON.stringify(value)}`);
+  }
+  return value;
 }

@@ -14,7 +14,7 @@ import {
   type DeviceIdentity,
   type RestoreEntry,
 } from './state';
-import type { NpmV1Faults, SimBackupRecord, SimRequestRecord, SimRestoreRecord } from './types';
+import type { NpmV1Faults, SimBackupRecord, SimRequestRecord, SimRestoreRecord, SimUploadRecord } from './types';
 
 export const API_BASE = '/api/npm.backup/1.0';
 /** The appliance keeps at most this many backups (generated and uploaded alike). */
@@ -53,6 +53,7 @@ export class NpmV1Device {
   private readonly entries = new Map<string, BackupEntry>();
   private readonly restoreLog: RestoreEntry[] = [];
   private readonly requestLog: SimRequestRecord[] = [];
+  private readonly uploadLog: SimUploadRecord[] = [];
   private readonly tokens: TokenStore;
   private nextId = 1;
   private rebootUntil = 0;
@@ -152,6 +153,10 @@ export class NpmV1Device {
   restores(): SimRestoreRecord[] {
     const now = this.now();
     return this.restoreLog.map((r) => ({ backupId: r.backupId, startedAt: r.startedAt, status: restoreState(r, now) }));
+  }
+
+  uploads(): SimUploadRecord[] {
+    return this.uploadLog.map((u) => ({ ...u }));
   }
 
   requests(): SimRequestRecord[] {
@@ -333,19 +338,23 @@ export class NpmV1Device {
 
     // Hash and count while receiving: a multi-GiB upload never sits in memory.
     const hash = createHash('sha256');
+    const record = (complete: boolean) => this.uploadLog.push({ backupId: entry.id, size: entry.size, sha256: hash.copy().digest('hex'), complete });
     try {
       for await (const chunk of req as AsyncIterable<Buffer>) {
         hash.update(chunk);
         entry.size += chunk.length;
       }
     } catch {
+      record(false);
       this.entries.delete(entry.id); // the client went away: no partial backup stays behind
       return;
     }
     if (!req.complete) {
+      record(false);
       this.entries.delete(entry.id);
       return;
     }
+    record(true);
     entry.sha256 = hash.digest('hex');
     entry.readyAt = this.now() + this.settings.uploadProcessingMs;
     sendJson(res, 201, backupView(entry, this.settings.identity, this.now()));
@@ -361,7 +370,12 @@ export class NpmV1Device {
     await drainBody(req);
     const now = this.now();
     const previous = this.restoreLog.at(-1);
-    const restore: RestoreEntry = { backupId: entry.id, startedAt: now, rebootUntil: now + this.settings.rebootMs };
+    const restore: RestoreEntry = {
+      backupId: entry.id,
+      startedAt: now,
+      rebootUntil: now + this.settings.rebootMs,
+      ...(this.faults.restoreOutcome ? { outcome: { ...this.faults.restoreOutcome } } : {}),
+    };
     this.restoreLog.push(restore);
     this.rebootUntil = restore.rebootUntil;
     this.tokens.revokeAll(); // tokens do not survive the reboot

@@ -3,7 +3,7 @@ import { listen } from '../common/server';
 import { MAX_BACKUPS, NpmV1Device, type DeviceSettings } from './device';
 import type { NpmV1Simulator, NpmV1SimulatorOptions } from './types';
 
-export type { NpmV1Faults, NpmV1Simulator, NpmV1SimulatorOptions, SimBackupRecord, SimRestoreRecord, SimRequestRecord } from './types';
+export type { NpmV1Faults, NpmV1Simulator, NpmV1SimulatorOptions, SimBackupRecord, SimRestoreRecord, SimRequestRecord, SimUploadRecord } from './types';
 export { API_BASE, MAX_BACKUPS } from './device';
 
 const MiB = 1024 * 1024;
@@ -56,6 +56,7 @@ export async function startNpmV1Simulator(options: NpmV1SimulatorOptions = {}): 
     faults,
     backups: () => created.backups(),
     restores: () => created.restores(),
+    uploads: () => created.uploads(),
     requests: () => created.requests(),
     close: () => server.close(),
   };

@@ -63,6 +63,8 @@ export interface RestoreEntry {
   startedAt: number;
   /** Epoch ms when the device is back after its reboot. */
   rebootUntil: number;
+  /** How it ends when not plainly completed (faults.restoreOutcome at its start). */
+  outcome?: { status: 'failed' | 'completed_with_errors'; message?: string };
 }
 
 export function restoreState(restore: RestoreEntry, now: number): 'started' | 'completed' {
@@ -91,6 +93,10 @@ export function restoreStatusView(
       last_restore_time: previous ? lastRestoreTime(previous) : 0,
       status_message: `Restore of backup ${latest.backupId} in progress; the system will reboot`,
     };
+  }
+  if (latest.outcome) {
+    const message = latest.outcome.message ?? `Restore of backup ${latest.backupId} ended ${latest.outcome.status} (faults.restoreOutcome)`;
+    return { status: latest.outcome.status, last_restore_time: lastRestoreTime(latest), status_message: message };
   }
   return { status: 'completed', last_restore_time: lastRestoreTime(latest), status_message: `Restore of backup ${latest.backupId} completed` };
 }

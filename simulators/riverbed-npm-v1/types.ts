@@ -50,6 +50,8 @@ export interface NpmV1Faults {
   garbage?: 'non-json' | 'unknown-status';
   /** Every login fails with 401 AUTH_INVALID_CREDENTIALS. */
   rejectCredentials?: boolean;
+  /** Restores started while set end in this status (with this status_message) after the reboot, instead of completed. */
+  restoreOutcome?: { status: 'failed' | 'completed_with_errors'; message?: string };
 }
 
 /** What the device holds, for assertions. */
@@ -73,6 +75,17 @@ export interface SimRestoreRecord {
   status: string;
 }
 
+/** A file received by POST /backups/upload: kept after the backup is deleted, so tests see what the device got. */
+export interface SimUploadRecord {
+  backupId: string;
+  /** Bytes received. */
+  size: number;
+  /** SHA-256 (lower-case hex) of the bytes received. */
+  sha256: string;
+  /** Whether the upload arrived whole (false: the client broke off). */
+  complete: boolean;
+}
+
 export interface SimRequestRecord {
   method: string;
   /** Path without the query string. */
@@ -94,6 +107,8 @@ export interface NpmV1Simulator {
   faults: NpmV1Faults;
   backups(): SimBackupRecord[];
   restores(): SimRestoreRecord[];
+  /** Every upload received, also of backups since deleted. */
+  uploads(): SimUploadRecord[];
   requests(): SimRequestRecord[];
   close(): Promise<void>;
 }
