@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { BackupRunnerError } from '../lambdas/common/errors';
 import { auditCommand } from './commands/audit';
 import { demoCommand } from './commands/demo';
+import { drillCommand } from './commands/drill';
 import { listCommand } from './commands/list';
 import { pruneCommand } from './commands/prune';
+import { restoreCommand } from './commands/restore';
 import { verifyCommand } from './commands/verify';
 import { runCommand } from './commands/run';
 import { addScheduleCommands } from './commands/schedule-preview';
@@ -65,6 +67,33 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--json', 'one JSON document: every entity with its verdict and last SUCCESS')
     .option('--verbose', 'log every request on stderr')
     .action(async (options) => setExitCode(await auditCommand(options)));
+
+  program
+    .command('restore')
+    .description('bring an archived backup back onto its device (thaw, upload, restore, through the reboot); without --confirm ID it only plans')
+    .requiredOption('--config <file>', 'config file (YAML or JSON)')
+    .requiredOption('--device <id>', 'the device to restore')
+    .option('--latest', 'the latest committed backup')
+    .option('--key <key>', 'the backup with this object key (see backup-runner list)')
+    .option('--before <iso>', 'the newest backup taken before this instant, e.g. 2026-11-22T06:00:00Z')
+    .option('--confirm <id>', 'the same device id again: without it nothing changes and the plan is printed')
+    .option('--dry-run', 'print the plan (backup, size, SHA-256, storage class, thaw, version check) and change nothing')
+    .option('--force', 'restore across software versions (never across device types)')
+    .option('--secrets <file>', 'JSON file {"<secret name>": {...}} standing in for Secrets Manager')
+    .option('--json', 'one JSON document: {"status","device","key","size","sha256","storageClass","thaw","recoveryMs",...}')
+    .option('--verbose', 'log every step on stderr')
+    .action(async (options) => setExitCode(await restoreCommand(options)));
+
+  program
+    .command('drill')
+    .description('restore drill: the latest backup of a device onto a target (standby or simulator), with the recovery time')
+    .requiredOption('--config <file>', 'config file (YAML or JSON)')
+    .requiredOption('--device <id>', 'whose latest backup to restore')
+    .option('--target <id>', 'the device to restore onto (a standby); the device itself when absent')
+    .option('--secrets <file>', 'JSON file {"<secret name>": {...}} standing in for Secrets Manager')
+    .option('--json', 'one JSON document with the outcome and recoveryMs')
+    .option('--verbose', 'log every step on stderr')
+    .action(async (options) => setExitCode(await drillCommand(options)));
 
   addScheduleCommands(program, setExitCode);
 

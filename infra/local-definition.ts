@@ -36,20 +36,37 @@ export function backupDefinitionFor(config: RunnerConfig): AslDefinition {
   return stateMachineDefinitionOf(template);
 }
 
+/**
+ * The restore state machine's definition exactly as `cdk synth` deploys it, as plain ASL
+ * (built like backupDefinitionFor).
+ */
+export function restoreDefinitionFor(config: RunnerConfig): AslDefinition {
+  const { app, stack } = buildApp(config, {
+    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
+    validateTemplates: false,
+  });
+  const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
+  return stateMachineDefinitionOf(template, 'RestoreWorkflow');
+}
+
 /** The CloudFormation template fields this module reads. */
 export interface CfnTemplate {
   readonly Resources?: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
 }
 
 /**
- * The one AWS::StepFunctions::StateMachine of a synthesized template as plain ASL. Throws when
- * there is not exactly one, or when the definition refers to something that has no local value.
+ * An AWS::StepFunctions::StateMachine of a synthesized template as plain ASL: the only one, or,
+ * when the stack has several, the one of the construct whose id its logical id starts with
+ * (`BackupWorkflow` unless told). Throws when that is not exactly one, or when the definition
+ * refers to something that has no local value.
  */
-export function stateMachineDefinitionOf(template: CfnTemplate): AslDefinition {
+export function stateMachineDefinitionOf(template: CfnTemplate, construct?: string): AslDefinition {
   const resources = template.Resources ?? {};
-  const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+  const all = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+  const wanted = construct ?? 'BackupWorkflow';
+  const machines = all.length === 1 && construct === undefined ? all : all.filter(([id]) => id.startsWith(wanted));
   if (machines.length !== 1) {
-    throw new Error(`expected one AWS::StepFunctions::StateMachine in the template, found ${machines.length}`);
+    throw new Error(`expected one AWS::StepFunctions::StateMachine${all.length > 1 || construct ? ` of ${wanted}` : ''} in the template, found ${machines.length}`);
   }
   const [logicalId, machine] = machines[0]!;
   const text = resolveString(machine.Properties?.DefinitionString, resources, `${logicalId}.DefinitionString`);

@@ -11,6 +11,8 @@ import type { DemoDevice } from '../demo/demo-device';
 import { DEMO_DEVICES } from '../demo/devices';
 import { startEmbeddedS3 } from '../local/embedded-s3';
 import { runBackupsLocally } from '../local/run-backups';
+import { runRestoreLocally } from '../local/run-restore';
+import { formatDuration } from '../../lambdas/restore/format';
 import { formatBytes, formatTable } from '../output/table';
 
 const DEMO_BUCKET = 'backup-runner-demo';
@@ -65,12 +67,64 @@ export async function demoCommand(options: { verbose?: boolean } = {}, out: Node
     out.write(formatTable(['DEVICE', 'TYPE', 'BACKUP', 'SIZE IN S3', 'SHA-256 (read back from S3)', 'CHECK'], rows) + '\n\n');
     for (const r of results) if (r.key) out.write(`${r.device}: s3://${DEMO_BUCKET}/${r.key} (+ .manifest.json), ${(r.durationMs / 1000).toFixed(1)} s\n`);
     out.write(allGood ? '\nOK: every archive holds exactly the bytes its device served.\n' : '\nFAILED: see the table above.\n');
-    return allGood ? 0 : 1;
+    const restored = await demoRestore(config, devices, results, { bucket: DEMO_BUCKET, s3: s3.client }, secrets, log, out);
+    return allGood && restored ? 0 : 1;
   } finally {
     await s3.close();
     await Promise.all(devices.map((d) => d.close()));
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** The npm.backup 1.0 device the demo restores: its latest backup, through the restore state machine and the reboot. */
+const RESTORE_DEVICE = 'ar11-demo';
+
+/**
+ * One restore through the local restore state machine: the latest backup of the npm.backup 1.0
+ * device goes back onto it; the simulator records the SHA-256 of what it received, which must be
+ * the archived object's. True when it is.
+ */
+async function demoRestore(
+  config: ReturnType<typeof parseConfig>,
+  devices: readonly DemoDevice[],
+  results: Awaited<ReturnType<typeof runBackupsLocally>>,
+  archive: { bucket: string; s3: S3Client },
+  secrets: ReturnType<typeof staticSecretSource>,
+  log: ReturnType<typeof stderrLog>,
+  out: NodeJS.WritableStream,
+): Promise<boolean> {
+  const index = config.devices.findIndex((d) => d.id === RESTORE_DEVICE);
+  const device = devices[index];
+  const backup = results[index];
+  if (index < 0 || !device?.receivedUploads || backup?.status !== 'SUCCEEDED') {
+    out.write(`\nRestore: skipped (no committed backup of ${RESTORE_DEVICE} to restore).\n`);
+    return false;
+  }
+  out.write(`\nRestoring the latest backup of ${RESTORE_DEVICE} with the synthesized restore state machine (the device reboots)...\n\n`);
+  const result = await runRestoreLocally({ config, input: { deviceId: RESTORE_DEVICE, selector: { latest: true } }, secrets, archive, log });
+  const outcome = result.state?.outcome;
+  const received = device.receivedUploads().at(-1);
+  const same = received !== undefined && received.sha256 === result.state?.backup.sha256 && received.size === result.state?.backup.size;
+  const ok = result.status === 'SUCCEEDED' && outcome !== undefined && same;
+  out.write(
+    formatTable(
+      ['', 'SIZE', 'SHA-256'],
+      [
+        ['archived object', formatBytes(result.state?.backup.size), result.state?.backup.sha256 ?? ''],
+        ['received by the device', formatBytes(received?.size), received?.sha256 ?? '(nothing received)'],
+      ],
+    ) + '\n\n',
+  );
+  if (result.status !== 'SUCCEEDED' || !outcome) {
+    out.write(`Restore FAILED (${result.error}) ${result.cause}\n`);
+    return false;
+  }
+  out.write(
+    `${RESTORE_DEVICE}: restored ${result.state?.backup.key}; recovery time ${formatDuration(outcome.recoveryMs)} (request to device back up), ` +
+      `device outage ${formatDuration(outcome.deviceOutageMs)}${result.state?.uploadedCopyRemoved ? '; uploaded copy removed' : ''}\n`,
+  );
+  out.write(ok ? 'OK: the device received exactly the archived bytes and came back up.\n' : 'Restore DIFFERS: the device did not receive the archived bytes.\n');
+  return ok;
 }
 
 async function sha256OfObject(s3: S3Client, bucket: string, key: string) {

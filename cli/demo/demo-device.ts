@@ -8,6 +8,8 @@ export interface DemoDevice {
   secrets: Record<string, unknown>;
   /** The bytes the device served for this run, to compare with the archive; undefined when it cannot tell. */
   served(result: LocalRunResult): Promise<{ size: number; sha256: string } | undefined>;
+  /** Files the device received by upload for a restore, oldest first; only on the device the demo restores. */
+  receivedUploads?(): Array<{ size: number; sha256: string }>;
   close(): Promise<void>;
 }
 

@@ -22,9 +22,12 @@ export const riverbedNpmV1Demo: DemoDeviceFactory = async () => {
       secret: 'backup-runner/ar11-demo',
       tls: { fingerprint256: simulator.fingerprint256 },
       poll: { intervalSeconds: 1, maxIntervalSeconds: 2, timeoutMinutes: 5 },
+      // The demo restores onto this device: its simulated reboot takes 2 s.
+      restorePoll: { intervalSeconds: 1, maxIntervalSeconds: 1, rebootWindowMinutes: 2, timeoutMinutes: 5 },
     },
     secrets: { 'backup-runner/ar11-demo': { username: 'admin', password: 'admin' } },
     served: async (result) => (result.deviceBackupId ? expectedBackupDigest(SEED, result.deviceBackupId, SIZE) : undefined),
+    receivedUploads: () => simulator.uploads().filter((u) => u.complete),
     close: () => simulator.close(),
   };
 };

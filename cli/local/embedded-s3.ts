@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,7 +14,9 @@ import { join } from 'node:path';
  *   failed multipart upload, and when the abort itself fails it throws the abort's error instead
  *   of the original one (a DeviceUnreachable would turn into a MethodNotAllowed). So this module
  *   adds both operations in front of s3rver's router (see `multipartShim`), working on s3rver's
- *   own upload folder `<directory>/<bucket>/._S3rver_uploads/<uploadId>/`.
+ *   own upload folder `<directory>/<bucket>/._S3rver_uploads/<uploadId>/`. It adds ListParts too
+ *   (GET ?uploadId), which a transfer resumed in another invocation needs for the earlier parts'
+ *   ETags: the shim keeps each part's ETag beside it (`<n>.etag`) as the part is stored.
  * - Checksums: with the SDK's default (requestChecksumCalculation WHEN_SUPPORTED) a PutObject with a
  *   stream body is sent aws-chunked with a trailing CRC32, and s3rver stores the chunk framing as part
  *   of the object (checked: a 1000-byte stream came back as 1043 bytes). Buffer bodies, which is what
@@ -66,6 +68,9 @@ interface KoaContext {
   status: number;
   type: string;
   body: unknown;
+  /** A request header (empty string when absent). */
+  get(field: string): string;
+  response: { get(field: string): string };
 }
 type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 
@@ -126,7 +131,7 @@ const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const BUCKET_PATH = /^\/([^/]+)\/?$/;
 const OBJECT_PATH = /^\/([^/]+)\/.+$/;
 
-/** AbortMultipartUpload and ListMultipartUploads, which s3rver lacks, on its own upload folder. */
+/** AbortMultipartUpload, ListMultipartUploads and ListParts, which s3rver lacks, on its own upload folder. */
 function multipartShim(directory: string): KoaMiddleware {
   return async (ctx, next) => {
     const uploadId = ctx.query.uploadId;
@@ -141,6 +146,24 @@ function multipartShim(directory: string): KoaMiddleware {
       await rm(uploadDir, { recursive: true, force: true });
       ctx.status = 204;
       ctx.body = null;
+      return;
+    }
+    if (ctx.method === 'GET' && objectMatch && typeof uploadId === 'string') {
+      const uploadDir = join(directory, objectMatch[1]!, UPLOADS_FOLDER, uploadId);
+      if (!UPLOAD_ID.test(uploadId) || !(await exists(uploadDir))) {
+        sendXml(ctx, 404, errorXml('NoSuchUpload', 'The specified upload does not exist.'));
+        return;
+      }
+      sendXml(ctx, 200, await listPartsXml(uploadDir, uploadId));
+      return;
+    }
+    if (ctx.method === 'PUT' && objectMatch && typeof uploadId === 'string' && typeof ctx.query.partNumber === 'string' && !ctx.get('x-amz-copy-source')) {
+      await next();
+      // Keep each part's ETag beside it, for ListParts (s3rver computes it on arrival only).
+      const etag = ctx.response.get('ETag');
+      if (ctx.status === 200 && etag && UPLOAD_ID.test(uploadId) && /^\d+$/.test(ctx.query.partNumber)) {
+        await writeFile(join(directory, objectMatch[1]!, UPLOADS_FOLDER, uploadId, `${ctx.query.partNumber}.etag`), etag).catch(() => undefined);
+      }
       return;
     }
     const bucketMatch = BUCKET_PATH.exec(ctx.path);
@@ -171,6 +194,24 @@ async function listUploadsXml(directory: string, bucket: string): Promise<string
     '<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
     `<Bucket>${escapeXml(bucket)}</Bucket><IsTruncated>false</IsTruncated>${uploads.join('')}` +
     '</ListMultipartUploadsResult>'
+  );
+}
+
+/** ListParts (all parts in one page) from the part files and the ETags the shim kept. */
+async function listPartsXml(uploadDir: string, uploadId: string): Promise<string> {
+  const numbers = (await readdir(uploadDir)).filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
+  const parts = await Promise.all(
+    numbers.map(async (n) => {
+      const [info, etag] = await Promise.all([stat(join(uploadDir, String(n))), readFile(join(uploadDir, `${n}.etag`), 'utf8').catch(() => '')]);
+      return `<Part><PartNumber>${n}</PartNumber><ETag>${escapeXml(etag)}</ETag><Size>${info.size}</Size></Part>`;
+    }),
+  );
+  const key = await readFile(join(uploadDir, 'key'), 'utf8').catch(() => '');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+    `<Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId><IsTruncated>false</IsTruncated>${parts.join('')}` +
+    '</ListPartsResult>'
   );
 }
 

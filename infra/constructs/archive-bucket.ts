@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { RUNNER_STATE_PREFIX } from '../../lambdas/dispatcher/state';
 import { BACKUP_OBJECT_TAG } from '../../lambdas/archive/object-tags';
 import { transitionProblems, type Transition, type TransitionStorageClass } from '../../lambdas/config/archive-storage';
 import type { RunnerConfig } from '../../lambdas/config/schema';
@@ -168,8 +169,9 @@ export class ArchiveBucket extends Construct {
 
   /**
    * Lets `grantee` write backup objects under the prefix and abort its own failed multipart
-   * uploads; no read, list or delete. A multipart upload's create, part and complete calls all
-   * authorise as s3:PutObject, and lib-storage never lists parts. s3:PutObjectTagging because S3
+   * uploads; no read or delete. A multipart upload's create, part and complete calls all
+   * authorise as s3:PutObject; s3:ListMultipartUploadParts lets a transfer resumed in a later
+   * invocation list the parts the earlier ones stored (their ETags). s3:PutObjectTagging because S3
    * requires it for tags sent with the upload (x-amz-tagging), which the lifecycle filters on.
    * Spelled out rather than `bucket.grantPut`, which also allows PutObjectRetention/LegalHold:
    * a writer must not be able to change an object's lock. KMS: `grantEncryptBackups`.
@@ -177,7 +179,7 @@ export class ArchiveBucket extends Construct {
   grantWriteBackups(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
+      actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
       resourceArns: [this.bucket.arnForObjects(`${this.prefix}*`)],
     });
   }
@@ -188,7 +190,12 @@ export class ArchiveBucket extends Construct {
  * objects carrying the backup tag (and above a size, if given); noncurrent versions expired.
  */
 function lifecycleRules(props: ArchiveBucketProps, transitions: readonly Transition[], abortDays: number): s3.LifecycleRule[] {
-  const rules: s3.LifecycleRule[] = [{ id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(abortDays) }];
+  const rules: s3.LifecycleRule[] = [
+    { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(abortDays) },
+    // The dispatcher rewrites its state object every tick; in a versioned bucket the old
+    // versions would pile up (288 a day), so they go after a day.
+    { id: 'runner-state-old-versions', prefix: RUNNER_STATE_PREFIX, noncurrentVersionExpiration: Duration.days(1) },
+  ];
   if (transitions.length > 0) {
     rules.push({
       id: 'backup-objects-to-colder-storage',

@@ -13,6 +13,8 @@ export const BACKUP_STATES = {
   poll: 'PollBackup',
   isDone: 'IsBackupDone',
   transfer: 'TransferToArchive',
+  /** Loops TransferToArchive while its result says the transfer continues (a continuation in `$.transfer`). */
+  isTransferDone: 'IsTransferDone',
   deleteDeviceCopy: 'DeleteDeviceCopy',
   recordCleanupFailure: 'RecordCleanupFailure',
   prune: 'PruneArchive',

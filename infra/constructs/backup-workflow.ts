@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -18,10 +17,8 @@ import {
 } from './backup-workflow-policy';
 import { grantPruneBackups } from './archive-prune-grants';
 import { grantReadDeviceSecrets } from './device-secrets';
-import { configEmbedding } from './embedded-config';
+import { PROJECT_ROOT, RunnerFunction } from './runner-function';
 
-/** The repository root: bundling resolves entries, the lock file and esbuild from here, whatever the cwd. */
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface BackupWorkflowProps {
   /** The validated runner config; embedded in every function bundle and the source of the secret grants. */
@@ -57,44 +54,18 @@ export class BackupWorkflow extends Construct {
     super(scope, id);
     const handlersDir = props.handlersDir ?? join(PROJECT_ROOT, 'lambdas', 'handlers');
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
-    const embedding = configEmbedding(props.config);
 
     // The prune function works on the archive only: it gets no device secrets.
     const makeFunction = (state: BackupTaskState, readsDeviceSecrets = true): nodejs.NodejsFunction => {
       const sizing = BACKUP_FUNCTION_SIZING[state];
-      const logGroup = new logs.LogGroup(this, `${state}Logs`, { retention });
-      const fn = new nodejs.NodejsFunction(this, `${state}Function`, {
+      const fn = new RunnerFunction(this, `${state}Function`, {
+        config: props.config,
         entry: join(handlersDir, `${BACKUP_TASK_HANDLERS[state]}.ts`),
-        handler: 'handler',
-        runtime: lambda.Runtime.NODEJS_24_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: sizing.memoryMb,
+        memoryMb: sizing.memoryMb,
         timeout: Duration.minutes(sizing.timeoutMinutes),
-        logGroup,
-        projectRoot: PROJECT_ROOT,
-        depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-        environment: {
-          ARCHIVE_BUCKET: props.archive.bucket.bucketName,
-          POWERTOOLS_SERVICE_NAME: 'backup-runner',
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-        bundling: {
-          forceDockerBundling: false,
-          minify: true,
-          sourceMap: true,
-          // The map only needs positions for stack traces; the sources would double the bundle.
-          sourcesContent: false,
-          target: 'node24',
-          // The code is ESM (import.meta, top-level await); the banner lets bundled CommonJS
-          // dependencies still call require() for Node built-ins.
-          format: nodejs.OutputFormat.ESM,
-          mainFields: ['module', 'main'],
-          banner: "import { createRequire as __backupRunnerCreateRequire } from 'node:module'; const require = __backupRunnerCreateRequire(import.meta.url);",
-          // Bundle the pinned AWS SDK too: what runs in Lambda is what the tests ran.
-          externalModules: [],
-          define: embedding.define,
-          ...(embedding.inject ? { inject: embedding.inject } : {}),
-        },
+        logRetention: retention,
+        logGroupId: `${state}Logs`,
+        environment: { ARCHIVE_BUCKET: props.archive.bucket.bucketName },
       });
       if (readsDeviceSecrets) grantReadDeviceSecrets(fn, this, props.config);
       return fn;
@@ -225,8 +196,13 @@ export class BackupWorkflow extends Construct {
       .addCatch(recordCleanupFailure, { errors: [sfn.Errors.ALL], resultPath: '$.cleanupError' })
       .next(prune);
 
+    // A transfer that outlives one invocation returns a continuation in $.transfer and runs again
+    // on the same multipart upload; IsPresent first, because a Choice on a missing path fails.
+    const isTransferDone = new sfn.Choice(this, BACKUP_STATES.isTransferDone, { stateName: BACKUP_STATES.isTransferDone })
+      .when(sfn.Condition.and(sfn.Condition.isPresent('$.transfer'), sfn.Condition.stringEquals('$.transfer.status', 'continue')), transfer)
+      .otherwise(deleteDeviceCopy);
     const isDone = new sfn.Choice(this, BACKUP_STATES.isDone, { stateName: BACKUP_STATES.isDone })
-      .when(sfn.Condition.stringEquals('$.status', 'completed'), transfer.next(deleteDeviceCopy))
+      .when(sfn.Condition.stringEquals('$.status', 'completed'), transfer.next(isTransferDone))
       .otherwise(wait);
 
     return start.next(wait).next(poll).next(isDone);

@@ -4,6 +4,8 @@ import type { Construct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
 import { ArchiveBucket, archiveStorageProps } from '../constructs/archive-bucket';
 import { BackupWorkflow } from '../constructs/backup-workflow';
+import { RestoreWorkflow } from '../constructs/restore-workflow';
+import { hasSchedules, Scheduler } from '../constructs/scheduler';
 
 export interface BackupRunnerStackProps extends StackProps {
   /** The validated runner config (lambdas/config/load.ts). */
@@ -26,6 +28,9 @@ export interface BackupRunnerStackProps extends StackProps {
 export class BackupRunnerStack extends Stack {
   readonly archive: ArchiveBucket;
   readonly backup: BackupWorkflow;
+  readonly restore: RestoreWorkflow;
+  /** Present when any device has a schedule. */
+  readonly scheduler: Scheduler | undefined;
 
   constructor(scope: Construct, id: string, props: BackupRunnerStackProps) {
     super(scope, id, props);
@@ -41,6 +46,23 @@ export class BackupRunnerStack extends Stack {
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });
 
+    this.restore = new RestoreWorkflow(this, 'RestoreWorkflow', {
+      config: props.config,
+      archive: this.archive,
+      ...(props.handlersDir !== undefined ? { handlersDir: props.handlersDir } : {}),
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+    });
+
+    this.scheduler = hasSchedules(props.config)
+      ? new Scheduler(this, 'Scheduler', {
+          config: props.config,
+          stateMachine: this.backup.stateMachine,
+          archive: this.archive,
+          ...(props.handlersDir !== undefined ? { handlersDir: props.handlersDir } : {}),
+          ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+        })
+      : undefined;
+
     new CfnOutput(this, 'ArchiveBucketName', {
       description: 'S3 bucket holding the backups',
       value: this.archive.bucket.bucketName,
@@ -48,6 +70,10 @@ export class BackupRunnerStack extends Stack {
     new CfnOutput(this, 'BackupStateMachineArn', {
       description: 'State machine that backs up one device per execution',
       value: this.backup.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'RestoreStateMachineArn', {
+      description: 'State machine that restores one archived backup onto a device per execution',
+      value: this.restore.stateMachine.stateMachineArn,
     });
   }
 }

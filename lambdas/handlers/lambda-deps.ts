@@ -32,13 +32,13 @@ export function lambdaDeps(): StepDeps {
   return cached;
 }
 
-function requireEnv(name: string): string {
+export function requireEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new ConfigError(`environment variable ${name} is not set on this Lambda`);
   return value;
 }
 
-function powertoolsLog(log: Logger): Log {
+export function powertoolsLog(log: Logger): Log {
   return {
     debug: (message, extra) => log.debug(message, extra ?? {}),
     info: (message, extra) => log.info(message, extra ?? {}),

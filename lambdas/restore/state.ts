@@ -58,6 +58,8 @@ export interface RestorePollState {
   deadline: string;
   /** Start of the current run of failed polls (the reboot); null after a good answer. */
   unreachableSince: string | null;
+  /** Polls that failed as the reboot does (refused, reset, 5xx, 401), over the whole restore. */
+  unreachablePolls: number;
   detail?: string;
 }
 

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readdir, stat, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { basename, join } from 'node:path';
+import { basename, join, posix, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { contentStream } from '../common/content';
 import { readSmallBody, sendJson } from '../common/http';
 import { listen } from '../common/server';
+import { isWithin } from '../common/sftp-chroot';
 
 /**
  * An IBM QRadar / Juniper JSA console's backup_and_restore API (seed 003, device-apis.md) on
@@ -36,7 +37,15 @@ export interface QRadarFaults {
 
 export interface QRadarSimulatorOptions {
   token?: string;
+  /** Where the console keeps its backups, on this machine (its /store/backup). */
   backupDirectory: string;
+  /**
+   * Where the console's SSH server has its `/` on this machine: "/" for a real sshd (the
+   * default), the served directory for the in-process SFTP server (simulators/common/sftp-server.ts),
+   * which is chrooted there. `backupDirectory` must lie inside it; `content_file_path` and
+   * `backup_location` are reported as the SSH server shows them.
+   */
+  sshRoot?: string;
   backupSize?: number;
   backupDurationMs?: number;
   restoreDurationMs?: number;
@@ -93,6 +102,13 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
   const restoreDuration = options.restoreDurationMs ?? 300;
   const seed = options.seed ?? 1;
   const version = options.version ?? '7.5.0.20241018';
+  const sshRoot = options.sshRoot;
+  if (sshRoot && !isWithin(sshRoot, options.backupDirectory)) {
+    throw new Error(`backupDirectory ${options.backupDirectory} is not inside sshRoot ${sshRoot}: the console's SSH server could not serve it`);
+  }
+  /** A path on this machine as the console (its SSH server) names it, and back. */
+  const onConsole = (localPath: string) => (sshRoot ? posix.join('/', relative(sshRoot, localPath)) : localPath);
+  const onDisk = (consolePath: string) => (sshRoot ? join(sshRoot, posix.normalize(`/${consolePath}`)) : consolePath);
   const backups = new Map<number, BackupRecord>();
   const restores = new Map<number, RestoreRecord>();
   const written = new Map<string, string>();
@@ -130,7 +146,7 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
       source.on('data', (c: Buffer) => hash.update(c));
       await pipeline(source, createWriteStream(file));
       written.set(basename(file), hash.digest('hex'));
-      b.content_file_path = file;
+      b.content_file_path = onConsole(file);
       b.size_on_disk = size;
       b.time_completed = Date.now();
       b.status = 'SUCCESS';
@@ -147,13 +163,13 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
       await advance(b);
       if ((b.status === 'SUCCESS' || b.status === 'MISSING') && b.content_file_path) {
         // Inferred: a file that comes back makes its record whole again.
-        b.status = (await stat(b.content_file_path).catch(() => undefined)) ? 'SUCCESS' : 'MISSING';
+        b.status = (await stat(onDisk(b.content_file_path)).catch(() => undefined)) ? 'SUCCESS' : 'MISSING';
       }
     }
     const known = new Set([...backups.values()].map((b) => b.content_file_path));
     for (const name of await readdir(options.backupDirectory)) {
       const path = join(options.backupDirectory, name);
-      if (!name.endsWith('.tgz') || known.has(path)) continue;
+      if (!name.endsWith('.tgz') || known.has(onConsole(path))) continue;
       const s = await stat(path);
       const id = nextId++;
       const parts = name.split('.');
@@ -167,7 +183,7 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
         time_initiated: Math.floor(s.mtimeMs),
         time_completed: Math.floor(s.mtimeMs),
         size_on_disk: s.size,
-        content_file_path: path,
+        content_file_path: onConsole(path),
         is_valid: true,
         is_version_compatible: true,
         configuration_id: 1,
@@ -192,7 +208,7 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
     if (header('sec') !== token) return error(res, 401, 1002, 'No SEC header present in request or invalid token');
 
     if (method === 'GET' && path === QRADAR_CONFIG_PATH) {
-      return sendJson(res, 200, [{ id: 1, backup_type: 'CONFIG', frequency: 'DAILY', backup_location: options.backupDirectory }]);
+      return sendJson(res, 200, [{ id: 1, backup_type: 'CONFIG', frequency: 'DAILY', backup_location: onConsole(options.backupDirectory) }]);
     }
     if (path === `${QRADAR_API}/backups` && method === 'GET') {
       await rescan();
@@ -246,7 +262,7 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
       if (method === 'GET') return sendJson(res, 200, view(record));
       if (method === 'DELETE') {
         backups.delete(record.id);
-        if (record.content_file_path) await unlink(record.content_file_path).catch(() => undefined);
+        if (record.content_file_path) await unlink(onDisk(record.content_file_path)).catch(() => undefined);
         return sendJson(res, 202, { ...view(record), status: 'DELETING' });
       }
     }
@@ -261,7 +277,7 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
       if (backup.status !== 'SUCCESS' || !backup.is_valid || backup.type !== 'CONFIG') {
         return error(res, 422, 1004, `Backup ${backup.id} cannot be restored (status ${backup.status}, valid ${backup.is_valid}, type ${backup.type}).`);
       }
-      const bytes = await hashFile(backup.content_file_path!);
+      const bytes = await hashFile(onDisk(backup.content_file_path!));
       const verdict = written.get(basename(backup.content_file_path!)) === bytes;
       const record: RestoreRecord = { id: nextRestore++, backup_id: backup.id, groups: groups.map(String), status: 'PENDING', readyAt: 0, verdict, message: '' };
       restores.set(record.id, record);

@@ -38,8 +38,13 @@ export interface FlowGatewayFaults {
 export interface FlowGatewaySimulatorOptions {
   username?: string;
   password?: string;
-  /** Where pushes may go: the landing host name and the account the gateway must be given. */
-  landing: { host: string; username: string; password: string };
+  /**
+   * Where pushes may go: the landing host name and the account the gateway must be given.
+   * `root` is where the landing host's `/` lies on this machine: "/" for a real sshd (the
+   * default), the served directory for the in-process SFTP server (simulators/common/sftp-server.ts),
+   * which is chrooted there. Paths the gateway is given and reports are the landing host's.
+   */
+  landing: { host: string; username: string; password: string; root?: string };
   /** Size of the main (encrypted) backup file. @default 1 MiB */
   backupSize?: number;
   backupDurationMs?: number;
@@ -52,6 +57,8 @@ export interface FlowGatewaySimulatorOptions {
 export interface FgBackupRecord {
   /** Absolute directory on this machine. */
   subdir: string;
+  /** The same directory as the landing host shows it (what the gateway reports); `subdir` when `landing.root` is "/". */
+  landedSubdir: string;
   /** Relative file name -> SHA-256 hex of what was written. */
   files: Record<string, string>;
   securityPasswordHash: string;
@@ -97,6 +104,8 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
   const backupDurationMs = options.backupDurationMs ?? 300;
   const restoreDurationMs = options.restoreDurationMs ?? 300;
   const seed = options.seed ?? 1;
+  /** A landing host path on this machine. */
+  const local = (landingPath: string) => (options.landing.root ? join(options.landing.root, posix.normalize(`/${landingPath}`)) : landingPath);
   const records: FgBackupRecord[] = [];
   const restoreLog: FgRestoreRecord[] = [];
   const requestLog: Array<{ method: string; path: string; status: number }> = [];
@@ -123,7 +132,7 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
         run.message = `ssh: connect to ${run.username}@${run.host}: Permission denied (publickey,password)`;
         return;
       }
-      const exists = await stat(run.path).then((s) => s.isDirectory(), () => false);
+      const exists = await stat(local(run.path)).then((s) => s.isDirectory(), () => false);
       if (!exists) {
         run.status = 'ERROR';
         run.message = `scp: ${run.path}: No such file or directory`;
@@ -132,12 +141,13 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
       const d = new Date(run.startedAt);
       const pad = (n: number) => String(n).padStart(2, '0');
       let name = `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}_${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}`;
-      const taken = new Set(await readdir(run.path));
+      const taken = new Set(await readdir(local(run.path)));
       for (let n = 2; taken.has(name); n += 1) name = `${name.replace(/-\d+$/, '')}-${n}`;
-      const subdir = join(run.path, name);
+      const subdir = join(local(run.path), name);
       const files = await writeBackupDirectory(subdir, { seed, size: backupSize, name });
-      records.push({ subdir, files, securityPasswordHash: run.securityPasswordHash });
-      run.subdir = subdir;
+      const landedSubdir = options.landing.root ? posix.join(run.path, name) : subdir;
+      records.push({ subdir, landedSubdir, files, securityPasswordHash: run.securityPasswordHash });
+      run.subdir = landedSubdir;
       run.status = 'COMPLETED';
       run.message = faults.warning ?? '';
       lastSuccessful = run;
@@ -241,14 +251,14 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
   /** The seed: the newest directory under `path` is restored; here its files must be ones this gateway wrote. */
   const judgeRestore = async (path: string, securityPwd: string, loginOk: boolean): Promise<{ status: 'COMPLETED' | 'ERROR'; message: string; directory: string | null }> => {
     if (!loginOk) return { status: 'ERROR', message: 'ssh: Permission denied (publickey,password)', directory: null };
-    const names = (await readdir(path, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const names = (await readdir(local(path), { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name).sort();
     const newest = names.at(-1);
     if (!newest) return { status: 'ERROR', message: `no backup directory under ${path}`, directory: null };
     const record = records.find((r) => posix.basename(r.subdir) === newest);
     if (!record) return { status: 'ERROR', message: `${newest} is not a backup of this gateway`, directory: newest };
     if (record.securityPasswordHash !== hash(securityPwd)) return { status: 'ERROR', message: 'security password does not decrypt the backup', directory: newest };
     for (const [file, sha] of Object.entries(record.files)) {
-      const bytes = await readFile(join(path, newest, file)).catch(() => undefined);
+      const bytes = await readFile(join(local(path), newest, file)).catch(() => undefined);
       if (!bytes || createHash('sha256').update(bytes).digest('hex') !== sha) return { status: 'ERROR', message: `backup file ${file} is missing or corrupt`, directory: newest };
     }
     return { status: 'COMPLETED', message: '', directory: newest };

@@ -140,7 +140,7 @@ export class NpmV1Device {
         // A getter, so listing a 4 GiB backup does not hash 4 GiB unless a test asks for it.
         get sha256(): string {
           if (entry.sha256 === undefined && entry.origin === 'generated') {
-            entry.sha256 = contentDigest({ seed: settings.seed, id: entry.id, size: entry.size }).sha256;
+            entry.sha256 = contentDigest({ seed: settings.seed, id: contentId(entry), size: entry.size }).sha256;
           }
           return entry.sha256 ?? '';
         },
@@ -148,6 +148,18 @@ export class NpmV1Device {
         uploaded: entry.origin === 'uploaded',
       };
     });
+  }
+
+  /**
+   * The device's file for a generated backup changes in place (other bytes, optionally another
+   * size), as a file rewritten between two downloads would: tests of resumed transfers use it.
+   */
+  replaceBackupFile(id: string, change: { size?: number } = {}): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.origin !== 'generated') throw new Error(`simulator: no generated backup ${id} to replace`);
+    entry.revision = (entry.revision ?? 0) + 1;
+    if (change.size !== undefined) entry.size = change.size;
+    delete entry.sha256;
   }
 
   restores(): SimRestoreRecord[] {
@@ -301,7 +313,12 @@ export class NpmV1Device {
       // Uploads are hashed and counted, never stored, so their bytes cannot be served back.
       return this.fail(req, res, 500, 'INTERNAL_ERROR', `Backup ${entry.id} was uploaded; the simulator does not keep uploaded bytes`);
     }
-    const range = decideRange(req.headers.range, entry.size);
+    // RFC 9110 13.1.5: a Range whose If-Range validator no longer matches gets the whole file,
+    // so a resumed download never splices two versions. `ignoreRange` plays a device without Range support.
+    const etag = `"${entry.id}-${entry.size}-r${entry.revision ?? 0}"`;
+    const ifRange = req.headers['if-range'];
+    const rangeHeader = this.faults.ignoreRange || (ifRange !== undefined && ifRange !== etag) ? undefined : req.headers.range;
+    const range = decideRange(rangeHeader, entry.size);
     if (range.kind === 'unsatisfiable') {
       return this.fail(req, res, 416, 'BAD_REQUEST', `Range ${req.headers.range} is outside backup ${entry.id} of ${entry.size} bytes`, {
         'Content-Range': `bytes */${entry.size}`,
@@ -312,13 +329,14 @@ export class NpmV1Device {
     const headers: Record<string, string | number> = {
       'Content-Type': 'application/x-gzip',
       'Content-Disposition': `attachment; filename="backup-${entry.id}.tar.gz"`,
-      'Accept-Ranges': 'bytes',
+      ETag: etag,
+      ...(this.faults.ignoreRange ? {} : { 'Accept-Ranges': 'bytes' }),
     };
     // A clean early end is only possible without Content-Length: that is the truncation fault.
     if (truncateDownloadAtByte === undefined) headers['Content-Length'] = end - start;
     if (range.kind === 'partial') headers['Content-Range'] = `bytes ${start}-${end - 1}/${entry.size}`;
     res.writeHead(range.kind === 'partial' ? 206 : 200, headers);
-    const chunks = contentChunks({ seed: this.settings.seed, id: entry.id, size: entry.size }, start, end);
+    const chunks = contentChunks({ seed: this.settings.seed, id: contentId(entry), size: entry.size }, start, end);
     await pumpBody(res, chunks, {
       ...(resetDownloadAtByte !== undefined ? { resetAtByte: resetDownloadAtByte } : {}),
       ...(truncateDownloadAtByte !== undefined ? { truncateAtByte: truncateDownloadAtByte } : {}),
@@ -436,4 +454,9 @@ export class NpmV1Device {
     if (res.headersSent || res.destroyed) return;
     sendJson(res, status, { error_id: errorId, error_text: text, error_info: {} }, headers);
   }
+}
+
+/** The content generator's id of a generated file: a replaced file gets unrelated bytes. */
+function contentId(entry: BackupEntry): string {
+  return entry.revision ? `${entry.id}#r${entry.revision}` : entry.id;
 }

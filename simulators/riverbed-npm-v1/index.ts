@@ -58,6 +58,7 @@ export async function startNpmV1Simulator(options: NpmV1SimulatorOptions = {}): 
     restores: () => created.restores(),
     uploads: () => created.uploads(),
     requests: () => created.requests(),
+    replaceBackupFile: (backupId, change) => created.replaceBackupFile(backupId, change),
     close: () => server.close(),
   };
 }

@@ -29,6 +29,8 @@ export interface BackupEntry {
   sha256?: string;
   /** A generated backup that ends 'failed' (faults.backupFails when it was created). */
   fails: boolean;
+  /** Bumped by `replaceBackupFile`: a generated file with other bytes (and a new ETag). Absent = 0. */
+  revision?: number;
 }
 
 export type BackupStatus = 'started' | 'uploading' | 'completed' | 'failed';

@@ -44,6 +44,8 @@ export interface NpmV1Faults {
   serverErrors?: { count: number; status?: number };
   /** Throttle downloads. */
   bytesPerSecond?: number;
+  /** Downloads ignore `Range` (always 200 with the whole file, no Accept-Ranges): a device without Range support. */
+  ignoreRange?: boolean;
   /** Backups created while set end in status 'failed' with a status_message. */
   backupFails?: boolean;
   /** GET /backups/items/{id} answers HTML, or reports status 'exploded'. */
@@ -110,5 +112,7 @@ export interface NpmV1Simulator {
   /** Every upload received, also of backups since deleted. */
   uploads(): SimUploadRecord[];
   requests(): SimRequestRecord[];
+  /** Rewrites a generated backup's file in place (other bytes, new ETag; `size` changes its length too). */
+  replaceBackupFile(backupId: string, change?: { size?: number }): void;
   close(): Promise<void>;
 }

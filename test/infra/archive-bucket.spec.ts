@@ -84,9 +84,12 @@ describe('archive bucket storage options from the config', () => {
   };
   const KEY_ARN = 'arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-  it('without options: SSE-S3, no Object Lock, only the multipart clean-up rule, no KMS key', () => {
+  it('without options: SSE-S3, no Object Lock, only the multipart and runner-state clean-up rules, no KMS key', () => {
     const { template } = synth(fleetConfig());
-    expect(rulesOf(template)).toEqual([{ Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 }, Status: 'Enabled' }]);
+    expect(rulesOf(template)).toEqual([
+      { Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 }, Status: 'Enabled' },
+      { Id: 'runner-state-old-versions', Prefix: '_backup-runner/', NoncurrentVersionExpiration: { NoncurrentDays: 1 }, Status: 'Enabled' },
+    ]);
     template.hasResourceProperties('AWS::S3::Bucket', { ObjectLockEnabled: Match.absent(), ObjectLockConfiguration: Match.absent() });
     template.resourceCountIs('AWS::KMS::Key', 0);
   });

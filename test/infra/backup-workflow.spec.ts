@@ -2,8 +2,12 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../lambdas/archive/errors';
-import { AuthenticationFailed, DeviceBusy, DeviceUnreachable } from '../../lambdas/common/errors';
-import { BACKUP_RETRIES, BACKUP_STATES, NEVER_RETRIED } from '../../infra/constructs/backup-workflow-policy';
+import { AuthenticationFailed, DeviceBusy, DeviceOperationFailed, DeviceUnreachable } from '../../lambdas/common/errors';
+import { silentLog } from '../../lambdas/common/log';
+import type { RunnerConfig } from '../../lambdas/config/schema';
+import { decideRetryStep, type DecideRetryEvent } from '../../lambdas/workflow/decide-retry';
+import type { StepDeps } from '../../lambdas/workflow/deps';
+import { BACKUP_RETRIES, BACKUP_STATES, NEVER_RETRIED, RERUN_FROM_STATES } from '../../infra/constructs/backup-workflow-policy';
 import { localFunctionArn, stateMachineDefinitionOf } from '../../infra/local-definition';
 import { logicalIdContaining, type Resources } from './cfn';
 import { fleetConfig, synth } from './fixtures';
@@ -49,20 +53,41 @@ describe('backup state machine', () => {
       Choices: [{ Variable: '$.status', StringEquals: 'completed', Next: 'TransferToArchive' }],
       Default: 'WaitForDevice',
     });
-    expect(state('TransferToArchive')).toMatchObject({ Type: 'Task', Next: 'DeleteDeviceCopy' });
+    expect(state('TransferToArchive')).toMatchObject({ Type: 'Task', Next: 'IsTransferDone' });
+    // A continuation loops the transfer on the same multipart upload.
+    expect(state('IsTransferDone')).toEqual({
+      Type: 'Choice',
+      Choices: [{ And: [{ Variable: '$.transfer', IsPresent: true }, { Variable: '$.transfer.status', StringEquals: 'continue' }], Next: 'TransferToArchive' }],
+      Default: 'DeleteDeviceCopy',
+    });
     expect(state('DeleteDeviceCopy')).toMatchObject({ Type: 'Task', Next: 'PruneArchive' });
     expect(state('RecordCleanupFailure')).toEqual({ Type: 'Pass', Next: 'PruneArchive' });
     expect(state('PruneArchive')).toMatchObject({ Type: 'Task', Next: 'BackupSucceeded' });
     expect(state('RecordPruneFailure')).toEqual({ Type: 'Pass', Next: 'BackupSucceeded' });
+    expect(state('DecideRetry')).toMatchObject({ Type: 'Task', ResultPath: '$.retry', Next: 'ShouldRerun' });
+    expect(state('ShouldRerun')).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.retry.decision', StringEquals: 'rerun', Next: 'WaitBeforeRerun' }],
+      Default: 'BackupFailed',
+    });
+    expect(state('WaitBeforeRerun')).toEqual({ Type: 'Wait', SecondsPath: '$.retry.waitSeconds', Next: 'PrepareRerun' });
+    // The re-run starts from the execution's input with the next attempt number, nothing else.
+    expect(state('PrepareRerun')).toEqual({ Type: 'Pass', InputPath: '$.retry.next', Next: 'StartBackup' });
     expect(state('BackupSucceeded')).toEqual({ Type: 'Succeed' });
     expect(state('BackupFailed')).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
 
   it('invokes each function directly (payloadResponseOnly) with the RunState, StartBackup with the execution context', () => {
-    for (const name of ['StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy', 'PruneArchive']) {
+    for (const name of ['StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy', 'PruneArchive', 'DecideRetry']) {
       const fnId = logicalIdContaining(resources, 'AWS::Lambda::Function', `${name}Function`);
       expect(state(name).Resource).toBe(localFunctionArn(fnId));
     }
+    // DecideRetry sees the failed state (with $.error), the execution's own input and its start.
+    expect(state('DecideRetry').Parameters).toEqual({
+      'state.$': '$',
+      'input.$': '$$.Execution.Input',
+      'executionStartTime.$': '$$.Execution.StartTime',
+    });
     expect(state('StartBackup').Parameters).toEqual({
       'input.$': '$',
       'executionName.$': '$$.Execution.Name',
@@ -93,6 +118,7 @@ describe('backup state machine', () => {
     ['TransferToArchive', [{ ErrorEquals: ['DeviceUnreachable'], IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: 3 }]],
     ['DeleteDeviceCopy', [{ ErrorEquals: ['DeviceUnreachable', 'DeviceBusy'], IntervalSeconds: 30, BackoffRate: 2, MaxAttempts: 3 }]],
     ['PruneArchive', []],
+    ['DecideRetry', []],
   ])('%s retries busy/unreachable as specified', (name, expected) => {
     expect(deviceRetries(name)).toEqual(expected);
   });
@@ -112,8 +138,12 @@ describe('backup state machine', () => {
     for (const name of [...NEVER_RETRIED, 'States.ALL', 'States.TaskFailed']) expect(retried).not.toContain(name);
   });
 
-  it.each(['StartBackup', 'PollBackup', 'TransferToArchive'])('%s sends every error to BackupFailed under $.error', (name) => {
-    expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'BackupFailed' }]);
+  it.each([...RERUN_FROM_STATES])('%s sends every error under $.error to DecideRetry (re-run or BackupFailed)', (name) => {
+    expect(state(name).Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'DecideRetry' }]);
+  });
+
+  it('fails with the original error (still at $.error) when DecideRetry itself fails', () => {
+    expect(state('DecideRetry').Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.retryError', Next: 'BackupFailed' }]);
   });
 
   it('records a failed device-side delete and still succeeds (the archive is already committed)', () => {
@@ -132,8 +162,21 @@ describe('backup state machine, executed by aws-local-stepfunctions', () => {
     throw new ErrorClass(message);
   };
 
-  async function run(handlers: Partial<Record<'StartBackup' | 'PollBackup' | 'TransferToArchive' | 'DeleteDeviceCopy' | 'PruneArchive', Handler>>) {
+  /** The real DecideRetry step over the fleet config, with `retry` set on ar11-lab when given. */
+  const decideWith = (retry?: RunnerConfig['devices'][number]['retry'], decisions: unknown[] = []): Handler => {
+    const base = fleetConfig();
+    const config: RunnerConfig = { ...base, devices: base.devices.map((d) => (d.id === 'ar11-lab' && retry ? { ...d, retry } : d)) };
+    const deps = { config, log: silentLog, now: () => new Date() } as unknown as StepDeps; // DecideRetry reads nothing else
+    return async (input) => {
+      const decision = await decideRetryStep(input as unknown as DecideRetryEvent, deps);
+      decisions.push(decision);
+      return decision as unknown as Record<string, unknown>;
+    };
+  };
+
+  async function run(handlers: Partial<Record<'StartBackup' | 'PollBackup' | 'TransferToArchive' | 'DeleteDeviceCopy' | 'PruneArchive' | 'DecideRetry', Handler>>) {
     const defaults: Record<string, Handler> = {
+      DecideRetry: decideWith(undefined),
       StartBackup: async (input) => ({ ...input, status: 'running', poll: { waitSeconds: 15 } }),
       PollBackup: async (input) => ({ ...input, status: 'completed' }),
       TransferToArchive: async (input) => ({ ...input, key: 'backups/ar11-lab/x.tar.gz' }),
@@ -156,7 +199,7 @@ describe('backup state machine, executed by aws-local-stepfunctions', () => {
       context,
       overrides: {
         taskResourceLocalHandlers,
-        waitTimeOverrides: { WaitForDevice: 0 },
+        waitTimeOverrides: { WaitForDevice: 0, WaitBeforeRerun: 0 },
         retryIntervalOverrides: { StartBackup: 0, PollBackup: 0, TransferToArchive: 0, DeleteDeviceCopy: 0, PruneArchive: 0 },
       },
     });
@@ -194,7 +237,8 @@ describe('backup state machine, executed by aws-local-stepfunctions', () => {
 
   it('fails without retrying an authentication failure', async () => {
     const { error, calls } = await run({ StartBackup: failWith(AuthenticationFailed, 'ar11-lab: credentials refused') });
-    expect(calls).toEqual(['StartBackup']);
+    // DecideRetry only confirms that nothing re-runs it.
+    expect(calls).toEqual(['StartBackup', 'DecideRetry']);
     expect(error).toBeDefined();
     // BackupFailed raises the caught error's name and message (ErrorPath/CausePath).
     expect(error?.cause).toMatchObject({ name: 'AuthenticationFailed', message: 'ar11-lab: credentials refused' });
@@ -205,6 +249,57 @@ describe('backup state machine, executed by aws-local-stepfunctions', () => {
     expect(calls.filter((c) => c === 'PollBackup')).toHaveLength(7);
     expect(calls).not.toContain('TransferToArchive');
     expect(error?.cause).toMatchObject({ name: 'DeviceUnreachable', message: 'connection refused' });
+  });
+
+  it('re-runs a backup the device failed, from StartBackup with attempt 2, after retry.delayMinutes, and succeeds', async () => {
+    const starts: unknown[] = [];
+    const decisions: unknown[] = [];
+    let polls = 0;
+    const { result, calls } = await run({
+      StartBackup: async (input) => (starts.push(input), { deviceId: 'ar11-lab', attempt: (input.input as { attempt?: number }).attempt ?? 1, status: 'running', poll: { waitSeconds: 1 } }),
+      PollBackup: async (input) => {
+        if (++polls === 1) throw new DeviceOperationFailed('ar11-lab: the device reports backup 7 failed: disk full');
+        return { ...input, status: 'completed' };
+      },
+      DecideRetry: decideWith({ attempts: 2, delayMinutes: 10 }, decisions),
+    });
+    expect(calls).toEqual(['StartBackup', 'PollBackup', 'DecideRetry', 'StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy', 'PruneArchive']);
+    expect(decisions).toEqual([{ decision: 'rerun', reason: expect.stringContaining('DeviceOperationFailed'), waitSeconds: 600, next: { deviceId: 'ar11-lab', attempt: 2 } }]);
+    // The second run starts from the execution's input plus the attempt number, not from the failed state.
+    expect(starts.map((s) => (s as { input: unknown }).input)).toEqual([{ deviceId: 'ar11-lab' }, { deviceId: 'ar11-lab', attempt: 2 }]);
+    expect(result).toMatchObject({ attempt: 2, deleted: true, pruned: true });
+    expect(result).not.toHaveProperty('error');
+  });
+
+  it('re-runs a device that stays busy retry.attempts times, then fails with the device\'s error', async () => {
+    const { error, calls } = await run({
+      StartBackup: failWith(DeviceBusy, 'ar11-lab: another backup is running'),
+      DecideRetry: decideWith({ attempts: 2, delayMinutes: 0 }),
+    });
+    // Each run: StartBackup once plus its 5 Retry attempts; three runs (the first and two re-runs).
+    expect(calls.filter((c) => c === 'StartBackup')).toHaveLength(3 * 6);
+    expect(calls.filter((c) => c === 'DecideRetry')).toHaveLength(3);
+    expect(error?.cause).toMatchObject({ name: 'DeviceBusy', message: 'ar11-lab: another backup is running' });
+  });
+
+  it('never re-runs an authentication failure, whatever retry.attempts says', async () => {
+    const { error, calls } = await run({
+      StartBackup: failWith(AuthenticationFailed, 'ar11-lab: credentials refused'),
+      DecideRetry: decideWith({ attempts: 5, delayMinutes: 0 }),
+    });
+    expect(calls).toEqual(['StartBackup', 'DecideRetry']);
+    expect(error?.cause).toMatchObject({ name: 'AuthenticationFailed' });
+  });
+
+  it('fails with the original error when DecideRetry itself fails', async () => {
+    const { error, calls } = await run({
+      TransferToArchive: failWith(DeviceUnreachable, 'ar11-lab: connection reset'),
+      DecideRetry: async () => {
+        throw new Error('config unreadable');
+      },
+    });
+    expect(calls.filter((c) => c === 'TransferToArchive')).toHaveLength(4);
+    expect(error?.cause).toMatchObject({ name: 'DeviceUnreachable', message: 'ar11-lab: connection reset' });
   });
 
   it('succeeds when the device-side delete fails, keeping the error in cleanupError', async () => {
@@ -255,6 +350,6 @@ describe('functions', () => {
 
   it('names the stack outputs', () => {
     template.hasOutput('ArchiveBucketName', { Value: { Ref: logicalIdContaining(resources, 'AWS::S3::Bucket', 'Archive') } });
-    template.hasOutput('BackupStateMachineArn', { Value: { Ref: logicalIdContaining(resources, 'AWS::StepFunctions::StateMachine', 'StateMachine') } });
+    template.hasOutput('BackupStateMachineArn', { Value: { Ref: logicalIdContaining(resources, 'AWS::StepFunctions::StateMachine', 'BackupWorkflowStateMachine') } });
   });
 });

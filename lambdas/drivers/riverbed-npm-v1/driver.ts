@@ -4,6 +4,7 @@ import { RUNNER_MARKER } from '../driver';
 import { planRoomForBackup } from './make-room';
 import { npmV1Paths } from './paths';
 import { parseBackup, parseBackupList, progressOf, type NpmBackup } from './responses';
+import { createNpmV1Restore } from './restore';
 import { parseNpmCredentials } from './secret';
 import { errorFromResponse, NpmSession } from './session';
 
@@ -115,6 +116,8 @@ export const createRiverbedNpmV1Driver: DriverFactory = (context: DriverContext)
     async deleteBackup(handle: BackupHandle): Promise<void> {
       await deleteById(handle.backupId);
     },
+
+    restore: createNpmV1Restore({ deviceId, session, getBackup, deleteById, log, now: context.now }),
   };
 };
 

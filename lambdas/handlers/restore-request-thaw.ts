@@ -1,0 +1,4 @@
+import { requestThaw } from '../workflow/restore/thaw';
+import { stepHandler } from './lambda-deps';
+
+export const handler = stepHandler(requestThaw);
