@@ -18,6 +18,15 @@ export interface ChildRequest {
 export interface TransferRequest extends ChildRequest {
   s3Endpoint: string;
   bucket: string;
+  /** workflow.transferBudgetSeconds: forces the transfer over several invocations (the child loops, as the state machine does). */
+  transferBudgetSeconds?: number;
+}
+
+/** The peer: `curl | aws s3 cp -` into the same S3 (bench/peer-once.ts). */
+export interface PeerRequest extends ChildRequest {
+  s3Endpoint: string;
+  bucket: string;
+  key: string;
 }
 
 /** Common to both children. */
@@ -38,6 +47,10 @@ export interface ChildResult {
 
 export interface TransferResult extends ChildResult {
   kind: 'transfer';
+  /** TransferToArchive invocations it took (1 unless a budget was forced). */
+  invocations: number;
+  /** Bytes read from the device over all invocations (more than the size when a device re-sends from the start). */
+  bytesRead: number;
   /** SHA-256 the transfer step computed on the way to S3 (what the manifest records). */
   sha256: string;
   key: string;
@@ -48,6 +61,12 @@ export interface DownloadResult extends ChildResult {
   kind: 'download';
 }
 
+export interface PeerResult extends ChildResult {
+  kind: 'peer';
+  /** The pipeline's command line, token elided. */
+  command: string;
+}
+
 /** Reads the one JSON argument a child gets. */
 export function readRequest<T>(argv: readonly string[]): T {
   const text = argv[2];
@@ -56,7 +75,7 @@ export function readRequest<T>(argv: readonly string[]): T {
 }
 
 /** The child's last words: one JSON line on stdout. */
-export function report(result: TransferResult | DownloadResult): void {
+export function report(result: TransferResult | DownloadResult | PeerResult): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

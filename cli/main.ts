@@ -9,6 +9,7 @@ import { restoreCommand } from './commands/restore';
 import { verifyCommand } from './commands/verify';
 import { runCommand } from './commands/run';
 import { addScheduleCommands } from './commands/schedule-preview';
+import { addStackCommands } from './commands/stack';
 
 /** Builds the `backup-runner` command line. Each action resolves to the process exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -96,6 +97,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (options) => setExitCode(await drillCommand(options)));
 
   addScheduleCommands(program, setExitCode);
+  addStackCommands(program, setExitCode);
 
   return program;
 }

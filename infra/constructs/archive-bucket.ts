@@ -75,6 +75,12 @@ export interface ArchiveBucketProps {
    * @default - no Object Lock
    */
   readonly objectLock?: { readonly mode: 'GOVERNANCE' | 'COMPLIANCE'; readonly days: number };
+
+  /**
+   * Where S3 server access logs of the archive go (AccessLogsBucket), under `archive/`.
+   * @default - no server access logs
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
 }
 
 /**
@@ -110,6 +116,7 @@ export class ArchiveBucket extends Construct {
         ? { encryption: s3.BucketEncryption.KMS, encryptionKey: this.encryptionKey, bucketKeyEnabled: true }
         : { encryption: s3.BucketEncryption.S3_MANAGED }),
       versioned: true,
+      ...(props.serverAccessLogsBucket ? { serverAccessLogsBucket: props.serverAccessLogsBucket, serverAccessLogsPrefix: 'archive/' } : {}),
       lifecycleRules: lifecycleRules(props, transitions, abortDays),
       // Stated, not left to the bucket's creation date: buckets made before September 2024
       // default to per-class minimums and would move small objects too.

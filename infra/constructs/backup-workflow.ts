@@ -17,7 +17,8 @@ import {
 } from './backup-workflow-policy';
 import { grantPruneBackups } from './archive-prune-grants';
 import { grantReadDeviceSecrets } from './device-secrets';
-import { PROJECT_ROOT, RunnerFunction } from './runner-function';
+import { acknowledgeArchivePrefixGrant, acknowledgeStateMachineRole, acknowledgeStateMachineTask } from './nag';
+import { PROJECT_ROOT, RunnerFunction, type FunctionPlacement } from './runner-function';
 
 
 export interface BackupWorkflowProps {
@@ -39,6 +40,13 @@ export interface BackupWorkflowProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * VPC placement of the functions that talk to devices (config `network`; DeviceNetwork); the
+   * archive-only and config-only functions stay outside any VPC.
+   * @default - every function outside any VPC
+   */
+  readonly devicePlacement?: FunctionPlacement;
 }
 
 /**
@@ -66,8 +74,11 @@ export class BackupWorkflow extends Construct {
         logRetention: retention,
         logGroupId: `${state}Logs`,
         environment: { ARCHIVE_BUCKET: props.archive.bucket.bucketName },
+        // The functions that read device secrets are exactly those that talk to devices.
+        ...(readsDeviceSecrets && props.devicePlacement ? { placement: props.devicePlacement } : {}),
       });
       if (readsDeviceSecrets) grantReadDeviceSecrets(fn, this, props.config);
+      acknowledgeStateMachineTask(fn);
       return fn;
     };
 
@@ -85,6 +96,7 @@ export class BackupWorkflow extends Construct {
     props.archive.grantEncryptBackups(this.functions.TransferToArchive);
     props.archive.grantDecryptBackups(this.functions.PruneArchive);
     grantPruneBackups(this.functions.PruneArchive, props.archive, props.config);
+    for (const fn of [this.functions.TransferToArchive, this.functions.PruneArchive]) acknowledgeArchivePrefixGrant(fn, props.archive);
 
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       // Under /aws/vendedlogs/ CloudWatch does not grow the account's log resource policy per group.
@@ -96,10 +108,12 @@ export class BackupWorkflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
       timeout: workflowTimeout(props.config),
       // Execution data is included because the run state holds ids and paths only, never secrets,
-      // and the error's cause is what an operator needs.
-      logs: { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: true },
+      // and the error's cause is what an operator needs. ALL: every state's entry and exit, so an
+      // execution's path can be read from the log after its history has expired (90 days).
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
+    acknowledgeStateMachineRole(this.stateMachine, Object.values(this.functions));
   }
 
   private definition(): sfn.IChainable {

@@ -9,7 +9,8 @@ import { Construct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
 import type { ArchiveBucket } from './archive-bucket';
 import { grantReadDeviceSecrets } from './device-secrets';
-import { PROJECT_ROOT, RunnerFunction } from './runner-function';
+import { acknowledgeArchivePrefixGrant, acknowledgeStateMachineRole, acknowledgeStateMachineTask } from './nag';
+import { PROJECT_ROOT, RunnerFunction, type FunctionPlacement } from './runner-function';
 import {
   RESTORE_FUNCTION_HANDLERS,
   RESTORE_FUNCTION_SIZING,
@@ -40,6 +41,13 @@ export interface RestoreWorkflowProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * VPC placement of the functions that talk to devices (config `network`; DeviceNetwork); the
+   * archive-only and config-only functions stay outside any VPC.
+   * @default - every function outside any VPC
+   */
+  readonly devicePlacement?: FunctionPlacement;
 }
 
 /**
@@ -68,8 +76,11 @@ export class RestoreWorkflow extends Construct {
         logRetention: retention,
         logGroupId: `${name}Logs`,
         environment: { ARCHIVE_BUCKET: props.archive.bucket.bucketName },
+        // The functions that read device secrets are exactly those that talk to devices.
+        ...(readsDeviceSecrets && props.devicePlacement ? { placement: props.devicePlacement } : {}),
       });
       if (readsDeviceSecrets) grantReadDeviceSecrets(fn, this, props.config);
+      acknowledgeStateMachineTask(fn);
       return fn;
     };
 
@@ -102,6 +113,7 @@ export class RestoreWorkflow extends Construct {
     // SSE-KMS only: manifests and backups are decrypted where they are read.
     props.archive.grantDecryptBackups(this.functions.ChooseBackup);
     props.archive.grantDecryptBackups(this.functions.UploadToDevice);
+    for (const fn of [this.functions.ChooseBackup, this.functions.RequestThaw, this.functions.CheckThaw, this.functions.UploadToDevice]) acknowledgeArchivePrefixGrant(fn, props.archive);
 
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-restore`,
@@ -112,9 +124,10 @@ export class RestoreWorkflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
       timeout: Duration.hours(RESTORE_TIMEOUT_HOURS),
       // The state holds ids, keys and times only, never secrets; the cause is what an operator needs.
-      logs: { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: true },
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
+    acknowledgeStateMachineRole(this.stateMachine, Object.values(this.functions));
   }
 
   private definition(): sfn.IChainable {

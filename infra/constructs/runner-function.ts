@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -26,6 +28,19 @@ export interface RunnerFunctionProps {
   readonly logGroupId?: string;
   /** Further function options (VPC placement, reserved concurrency...). */
   readonly functionProps?: Partial<nodejs.NodejsFunctionProps>;
+  /**
+   * Runs the function in the customer's VPC (device-facing functions; DeviceNetwork in network.ts).
+   * @default - outside any VPC
+   */
+  readonly placement?: FunctionPlacement;
+}
+
+/** A VPC placement for a RunnerFunction: subnets, security group, and the policy its role needs for network interfaces. */
+export interface FunctionPlacement {
+  readonly vpc: ec2.IVpc;
+  readonly subnets: readonly ec2.ISubnet[];
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly eniPolicy: iam.IManagedPolicy;
 }
 
 /**
@@ -36,6 +51,9 @@ export class RunnerFunction extends nodejs.NodejsFunction {
   constructor(scope: Construct, id: string, props: RunnerFunctionProps) {
     const embedding = configEmbedding(props.config);
     const logGroup = new logs.LogGroup(scope, props.logGroupId ?? `${id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+    const placement = props.placement
+      ? { vpc: props.placement.vpc, vpcSubnets: { subnets: [...props.placement.subnets] }, securityGroups: [props.placement.securityGroup] }
+      : {};
     super(scope, id, {
       entry: props.entry,
       handler: 'handler',
@@ -62,7 +80,15 @@ export class RunnerFunction extends nodejs.NodejsFunction {
         // call require() for Node built-ins.
         format: nodejs.OutputFormat.ESM,
         mainFields: ['module', 'main'],
-        banner: "import { createRequire as __backupRunnerCreateRequire } from 'node:module'; const require = __backupRunnerCreateRequire(import.meta.url);",
+        // __filename/__dirname too: some CommonJS dependencies (ssh2's agent) read them at load.
+        banner: [
+          "import { createRequire as __brCreateRequire } from 'node:module';",
+          "import { fileURLToPath as __brFileURLToPath } from 'node:url';",
+          "import { dirname as __brDirname } from 'node:path';",
+          'const require = __brCreateRequire(import.meta.url);',
+          'const __filename = __brFileURLToPath(import.meta.url);',
+          'const __dirname = __brDirname(__filename);',
+        ].join(' '),
         // Bundle the pinned AWS SDK too: what runs in Lambda is what the tests ran.
         externalModules: [],
         // ssh2 tries optional native add-ons (its crypto binding, cpu-features) inside try/catch
@@ -71,7 +97,32 @@ export class RunnerFunction extends nodejs.NodejsFunction {
         define: embedding.define,
         ...(embedding.inject ? { inject: embedding.inject } : {}),
       },
+      // X-Ray traces every invocation: a slow device, S3 or Secrets Manager call shows in the trace.
+      tracing: lambda.Tracing.ACTIVE,
+      ...placement,
       ...props.functionProps,
     });
+    // cdk-nag (test/infra/nag.spec.ts): the acknowledgements every runner function shares.
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions; no other statement of a runner function uses "*"',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole only lets the function write its own log streams (logs:CreateLogGroup/CreateLogStream/PutLogEvents), as for every Lambda of the stack',
+    });
+    if (props.placement) useScopedNetworkInterfacePolicy(this, props.placement.eniPolicy);
   }
+}
+
+/**
+ * CDK gives the role of a function in a VPC AWSLambdaVPCAccessExecutionRole (network interfaces in
+ * any subnet, with any security group); the placement's policy limits creation to its subnets and
+ * security group instead. The role stays CDK's (a child of the function, so the function's grants
+ * and acknowledgements cover it); only its managed policy list is replaced, on the L1 resource.
+ */
+function useScopedNetworkInterfacePolicy(fn: nodejs.NodejsFunction, eniPolicy: iam.IManagedPolicy): void {
+  const role = fn.role?.node.defaultChild;
+  if (!(role instanceof iam.CfnRole)) throw new Error(`RunnerFunction ${fn.node.path}: expected the function's own role, to scope its network interface rights`);
+  role.managedPolicyArns = [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole').managedPolicyArn, eniPolicy.managedPolicyArn];
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
 import { DISPATCHER_STATE_KEY } from '../../lambdas/dispatcher/state';
 import type { ArchiveBucket } from './archive-bucket';
+import { acknowledgeExecutionsGrant } from './nag';
 import { PROJECT_ROOT, RunnerFunction } from './runner-function';
 
 export interface SchedulerProps {
@@ -60,6 +61,13 @@ export class Scheduler extends Construct {
     });
 
     const role = this.dispatcher;
+    // cdk-nag: a tick's failure is an error in its log and the DispatcherErrors alarm; the next
+    // tick plans the same window again, so a queued stale tick would only be replayed twice.
+    Validations.of(this.dispatcher).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason: 'A failed tick is retried by the next tick (the window is kept in the state object); the DispatcherErrors alarm reports it; a DLQ of stale ticks has no use',
+    });
+    if (Construct.isConstruct(props.stateMachine)) acknowledgeExecutionsGrant(this.dispatcher, props.stateMachine, 'The dispatcher describes running executions to learn their device');
     role.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: [props.stateMachine.stateMachineArn] }),
     );
@@ -96,6 +104,10 @@ export class Scheduler extends Construct {
           retryAttempts: 2,
         }),
       ],
+    });
+    Validations.of(this.rule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'An undelivered tick is worthless once the next one runs (every tickMinutes), which plans the missed window too',
     });
   }
 }

@@ -2,10 +2,13 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
+import { AccessLogsBucket } from '../constructs/access-logs-bucket';
 import { ArchiveBucket, archiveStorageProps } from '../constructs/archive-bucket';
 import { BackupWorkflow } from '../constructs/backup-workflow';
+import { DeviceNetwork } from '../constructs/network';
 import { RestoreWorkflow } from '../constructs/restore-workflow';
 import { hasSchedules, Scheduler } from '../constructs/scheduler';
+import { Monitoring } from '../constructs/monitoring';
 
 export interface BackupRunnerStackProps extends StackProps {
   /** The validated runner config (lambdas/config/load.ts). */
@@ -31,17 +34,27 @@ export class BackupRunnerStack extends Stack {
   readonly restore: RestoreWorkflow;
   /** Present when any device has a schedule. */
   readonly scheduler: Scheduler | undefined;
+  /** Present with config `network`: the VPC placement of the device-facing Lambdas. */
+  readonly network: DeviceNetwork | undefined;
+  /** Events, metrics, alarms, dashboard. */
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: BackupRunnerStackProps) {
     super(scope, id, props);
+    // S3 log delivery is granted by a bucket policy, not the legacy LogDeliveryWrite ACL (set before any child exists).
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.archive = new ArchiveBucket(this, 'Archive', {
       ...(props.config.archive.bucket !== undefined ? { bucketName: props.config.archive.bucket } : {}),
       prefix: props.config.archive.prefix,
       ...archiveStorageProps(props.config),
+      serverAccessLogsBucket: new AccessLogsBucket(this, 'ServerAccessLogs').bucket,
     });
+    this.network = props.config.network ? new DeviceNetwork(this, 'Network', { network: props.config.network, devices: props.config.devices }) : undefined;
+    const devicePlacement = this.network ? { devicePlacement: this.network.placement } : {};
     this.backup = new BackupWorkflow(this, 'BackupWorkflow', {
       config: props.config,
       archive: this.archive,
+      ...devicePlacement,
       ...(props.handlersDir !== undefined ? { handlersDir: props.handlersDir } : {}),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });
@@ -49,6 +62,7 @@ export class BackupRunnerStack extends Stack {
     this.restore = new RestoreWorkflow(this, 'RestoreWorkflow', {
       config: props.config,
       archive: this.archive,
+      ...devicePlacement,
       ...(props.handlersDir !== undefined ? { handlersDir: props.handlersDir } : {}),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });
@@ -63,6 +77,20 @@ export class BackupRunnerStack extends Stack {
         })
       : undefined;
 
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      config: props.config,
+      archive: this.archive,
+      backupStateMachine: this.backup.stateMachine,
+      restoreStateMachine: this.restore.stateMachine,
+      ...(this.scheduler ? { dispatcher: this.scheduler.dispatcher } : {}),
+      ...(props.handlersDir !== undefined ? { handlersDir: props.handlersDir } : {}),
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+    });
+    // The CLI's commands against a deployed stack find everything from these outputs.
+    // CloudFormation refuses an empty output value: no output means no prefix.
+    if (props.config.archive.prefix) new CfnOutput(this, 'ArchivePrefix', { description: 'Key prefix of the backups in the archive bucket', value: props.config.archive.prefix });
+    new CfnOutput(this, 'AlertsTopicArn', { description: 'SNS topic of the alarms and restore events', value: this.monitoring.alerts.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { description: 'CloudWatch dashboard of the backups', value: this.monitoring.dashboard.dashboard.dashboardName });
     new CfnOutput(this, 'ArchiveBucketName', {
       description: 'S3 bucket holding the backups',
       value: this.archive.bucket.bucketName,

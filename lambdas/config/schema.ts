@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ScheduleError, validateSchedule } from '../schedule';
 import { encryptionSchema, lifecycleSchema, objectLockSchema } from './archive-storage';
+import { deviceAddressIssues, hostKind, hostSchema, networkSchema, urlHost } from './network';
 
 /**
  * The config file's schema (see DESIGN.md, "Config file"). Every object is strict, so a
@@ -18,7 +19,7 @@ const httpUrl = z
   .refine((v) => {
     try {
       const u = new URL(v);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '' && hostKind(urlHost(u)) !== undefined;
     } catch {
       return false;
     }
@@ -147,7 +148,7 @@ const absolutePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path on
 
 /** The SSH host a device pushes its backup to and the runner pulls it from (DESIGN.md, Flow Gateway). */
 export const landingSchema = z.strictObject({
-  host: z.string().min(1, 'must name the landing host (name or IP) as the device reaches it'),
+  host: hostSchema('must name the landing host (name or IP) as the device reaches it'),
   port: sshPort.default(22),
   path: absolutePath,
   hostKey: sshHostKeySchema,
@@ -191,7 +192,7 @@ export const npmV2ServerSchema = z
   .strictObject({
     name: z.string().min(1, 'must name the backup server (filer) as the device lists it'),
     local: z.boolean().default(false),
-    host: z.string().min(1, 'must name the filer host (name or IP) as the device reaches it').optional(),
+    host: hostSchema('must name the filer host (name or IP) as the device reaches it').optional(),
     port: sshPort.default(22),
     path: absolutePath.optional(),
     hostKey: sshHostKeySchema.optional(),
@@ -306,6 +307,11 @@ export const archiveSchema = z.strictObject({
 export const workflowSchema = z.strictObject({
   /** Overall limit for one backup execution. */
   timeoutHours: z.number().positive().max(24 * 7).default(12),
+  /**
+   * At most this many seconds of transfer per TransferToArchive invocation before it hands over to
+   * the next one (on top of the Lambda's own remaining time); for tests, benchmarks and local runs.
+   */
+  transferBudgetSeconds: z.number().positive('transferBudgetSeconds must be more than 0').max(900, 'transferBudgetSeconds must be at most 900 (a Lambda invocation)').optional(),
 });
 
 /**
@@ -323,12 +329,24 @@ export const schedulerSchema = z.strictObject({
   maxConcurrentBackups: positiveInt('maxConcurrentBackups').optional(),
 });
 
+/** Alert delivery: e-mail addresses subscribed to the alerts SNS topic (each confirms the subscription). */
+export const alertsSchema = z.strictObject({
+  email: z
+    .union([z.email('must be an e-mail address'), z.array(z.email('must be an e-mail address')).min(1, 'must list at least one address')])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .optional(),
+});
+
 export const configSchema = z
   .strictObject({
     archive: archiveSchema,
     workflow: workflowSchema.default({ timeoutHours: 12 }),
     scheduler: schedulerSchema.default({ tickMinutes: 5, maxLatenessMinutes: 360, jitterMinutes: 0 }),
     devices: z.array(deviceSchema).min(1, 'must list at least one device'),
+    /** VPC placement of the device-facing Lambdas (./network.ts); absent: no VPC, for devices with public addresses. */
+    network: networkSchema.optional(),
+    /** Where alarms and restore events are sent (infra/constructs/monitoring.ts); absent: the SNS topic has no subscription. */
+    alerts: alertsSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -343,6 +361,8 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['devices', index, 'poll', 'maxIntervalSeconds'], message: 'must be at least poll.intervalSeconds' });
       }
     });
+    // Device hosts are IPs or names; with a VPC, ones its Lambdas can reach and its security group can name.
+    for (const issue of deviceAddressIssues(config.devices, config.network)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   });
 
 export type RunnerConfig = z.output<typeof configSchema>;
@@ -352,6 +372,7 @@ export type ArchiveConfig = z.output<typeof archiveSchema>;
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type RetentionConfig = z.output<typeof retentionSchema>;
 export type SchedulerConfig = z.output<typeof schedulerSchema>;
+export type AlertsConfig = z.output<typeof alertsSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type FlowGatewayDeviceConfig = z.output<typeof riverbedFlowGatewayDeviceSchema>;
 export type QRadarDeviceConfig = z.output<typeof qradarDeviceSchema>;

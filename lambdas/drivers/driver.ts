@@ -14,8 +14,12 @@ export interface Driver {
   startBackup(request: StartBackupRequest): Promise<BackupHandle>;
   /** One look at the backup's progress. */
   pollBackup(handle: BackupHandle): Promise<BackupProgress>;
-  /** The finished backup as a stream, with the size the device announced. */
-  openArtifact(handle: BackupHandle): Promise<Artifact>;
+  /**
+   * The finished backup as a stream, with the size the device announced. With `options.offset`
+   * a driver whose device can start mid-file (HTTP Range) returns the body from there and says so
+   * in `Artifact.offset`; any other driver returns the whole file (offset 0) and the transfer skips.
+   */
+  openArtifact(handle: BackupHandle, options?: OpenArtifactOptions): Promise<Artifact>;
   /** Deletes the device-side copy; called only after the archive is committed. */
   deleteBackup(handle: BackupHandle): Promise<void>;
   /** Restore operations, where the device API allows restoring an archived backup. */
@@ -83,10 +87,25 @@ export interface DeviceInfo {
   softwareVersion?: string;
 }
 
+/** Where a resumed transfer wants the artifact's bytes to start. */
+export interface OpenArtifactOptions {
+  /** First byte wanted (0-based); 0 or absent: the whole file. */
+  offset?: number;
+  /**
+   * The `Artifact.version` seen when the transfer began: a driver passes it to the device
+   * (HTTP If-Range) so that a file that changed since is sent whole (offset 0), never spliced.
+   */
+  version?: string;
+}
+
 export interface Artifact {
   body: Readable;
-  /** Bytes the device says the file has; the transfer fails if the stream disagrees. Undefined when unknown. */
+  /** Bytes the device says the whole file has (not only the body); the transfer fails if the stream disagrees. Undefined when unknown. */
   size: number | undefined;
+  /** The file offset of the body's first byte: set only when the device honoured `OpenArtifactOptions.offset`. Absent = 0. */
+  offset?: number;
+  /** A validator of this exact file content (HTTP ETag, else Last-Modified), when the device gives one. */
+  version?: string;
   contentType: string;
   /** File extension for the archive key, without the dot: `tar.gz`. */
   extension: string;

@@ -19,10 +19,29 @@ export interface RunningChecksum {
   update(chunk: Uint8Array): void;
   /** Base64 of the big-endian value, the form S3 uses in headers and responses. */
   digestBase64(): string;
+  /**
+   * The running register as hex, to resume in another process (a transfer that outlives one
+   * Lambda invocation); the checksum can go on being updated afterwards.
+   */
+  saveState(): string;
 }
 
-export function createRunningChecksum(algorithm: FullObjectChecksumAlgorithm): RunningChecksum {
-  return algorithm === 'CRC64NVME' ? new Crc64Nvme() : new Crc32c();
+/** `state`: a register saved with `saveState()` by a checksum of the same algorithm. */
+export function createRunningChecksum(algorithm: FullObjectChecksumAlgorithm, state?: string): RunningChecksum {
+  const checksum = algorithm === 'CRC64NVME' ? new Crc64Nvme() : new Crc32c();
+  if (state !== undefined) checksum.restoreState(state);
+  return checksum;
+}
+
+function parseRegister(state: string, hexDigits: number, algorithm: string): number[] {
+  if (!new RegExp(`^[0-9a-f]{${hexDigits}}$`).test(state)) {
+    throw new RangeError(`not a saved ${algorithm} state: expected ${hexDigits} lowercase hex digits`);
+  }
+  return Array.from({ length: hexDigits / 8 }, (_, i) => Number.parseInt(state.slice(i * 8, i * 8 + 8), 16));
+}
+
+function hex32(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, '0');
 }
 
 // CRC-64/NVME: reflected polynomial 0x9a6c9329ac4bc9b5, init and final xor all ones. The 64-bit
@@ -92,6 +111,14 @@ class Crc64Nvme implements RunningChecksum {
     out.writeUInt32BE((this.#lo ^ 0xffffffff) >>> 0, 4);
     return out.toString('base64');
   }
+
+  saveState(): string {
+    return hex32(this.#hi) + hex32(this.#lo);
+  }
+
+  restoreState(state: string): void {
+    [this.#hi, this.#lo] = parseRegister(state, 16, this.algorithm) as [number, number];
+  }
 }
 
 // CRC-32C (Castagnoli): reflected polynomial 0x82f63b78, slicing-by-8 as above.
@@ -142,5 +169,13 @@ class Crc32c implements RunningChecksum {
     const out = Buffer.alloc(4);
     out.writeUInt32BE((this.#crc ^ 0xffffffff) >>> 0, 0);
     return out.toString('base64');
+  }
+
+  saveState(): string {
+    return hex32(this.#crc);
+  }
+
+  restoreState(state: string): void {
+    [this.#crc] = parseRegister(state, 8, this.algorithm) as [number];
   }
 }

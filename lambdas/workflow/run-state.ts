@@ -1,4 +1,5 @@
 import type { BackupHandle } from '../drivers/driver';
+import type { TransferHandOver } from '../transfer/resumable/continuation';
 
 /** What starts a backup execution: the dispatcher, `backup-now` or a local `run` sends this. */
 export interface BackupExecutionInput {
@@ -36,6 +37,12 @@ export interface RunState {
   status: 'running' | 'completed';
   poll: PollState;
   archive?: ArchivedObject;
+  /**
+   * Set by TransferToArchive when the transfer ran out of its invocation's time: the state
+   * machine runs TransferToArchive again while `transfer.status` is 'continue'. Removed once the
+   * archive is committed.
+   */
+  transfer?: TransferHandOver;
   cleanup?: { deviceCopyDeleted: boolean };
   prune?: PruneSummary;
 }

@@ -1,46 +1,78 @@
 import { archiveKey, manifestKeyFor } from '../archive/keys';
 import { RUNNER_VERSION, writeManifest, type Manifest } from '../archive/manifest';
 import { backupObjectTags } from '../archive/object-tags';
-import { uploadArchiveObject } from '../transfer/upload-archive-object';
+import { transferDeadline } from '../transfer/resumable/continuation';
+import { transferResumable } from '../transfer/resumable/transfer-resumable';
 import type { StepDeps } from './deps';
 import { withDriver } from './deps';
 import type { RunState } from './run-state';
 
+/** What the invocation knows about its own time: Lambda's context.getRemainingTimeInMillis. */
+export interface StepInvocation {
+  remainingMs?: () => number;
+}
+
+/**
+ * Time kept back from the Lambda's remaining time: parts in flight, ListParts and
+ * CompleteMultipartUpload of up to 10,000 parts, the manifest, the return.
+ */
+export const TRANSFER_SAFETY_MARGIN_MS = 90_000;
+
 /**
  * Streams the finished backup from the device into the archive, hashing on the way, then
- * writes the manifest: the commit mark. If anything fails before the manifest is written,
- * the multipart upload is aborted and nothing counts as archived.
+ * writes the manifest: the commit mark. A transfer that cannot finish within this invocation's
+ * time returns with `transfer` (a continuation) and the state machine runs this step again on the
+ * same multipart upload. If anything fails before the manifest is written, the multipart upload
+ * is aborted and nothing counts as archived.
  */
-export async function transferBackup(state: RunState, deps: StepDeps): Promise<RunState> {
+export async function transferBackup(state: RunState, deps: StepDeps, invocation: StepInvocation = {}): Promise<RunState> {
+  const begun = deps.now().getTime();
+  const deadlineMs = transferDeadline({
+    nowMs: begun,
+    ...(invocation.remainingMs ? { remainingMs: invocation.remainingMs() } : {}),
+    ...(deps.config.workflow.transferBudgetSeconds !== undefined ? { budgetSeconds: deps.config.workflow.transferBudgetSeconds } : {}),
+    marginMs: TRANSFER_SAFETY_MARGIN_MS,
+  });
+  const handOver = state.transfer;
+  const restartOf = handOver && 'restart' in handOver ? handOver : undefined;
+  const prior = handOver && !('restart' in handOver) ? handOver : undefined;
   return withDriver(deps, state.deviceId, async (driver, device) => {
-    const artifact = await driver.openArtifact(state.handle);
-    const key = archiveKey({
-      prefix: deps.config.archive.prefix,
+    // Range only with a validator (If-Range): without one, a file rewritten in place at the same
+    // size would be spliced unnoticed, so such devices re-send and the stored prefix is re-hashed.
+    const artifact = await driver.openArtifact(state.handle, prior?.version ? { offset: prior.nextOffset, version: prior.version } : undefined);
+    const key =
+      handOver?.key ??
+      archiveKey({ prefix: deps.config.archive.prefix, deviceId: device.id, time: new Date(state.startedAt), runId: state.runId, extension: artifact.extension });
+    deps.log.info(prior ? 'resuming the transfer' : 'transferring backup', {
       deviceId: device.id,
-      time: new Date(state.startedAt),
-      runId: state.runId,
-      extension: artifact.extension,
+      key,
+      expectedSize: artifact.size,
+      ...(prior ? { nextOffset: prior.nextOffset, rangeHonoured: (artifact.offset ?? 0) === prior.nextOffset, invocation: prior.invocations + 1 } : {}),
     });
-    deps.log.info('transferring backup', { deviceId: device.id, key, expectedSize: artifact.size });
-    const started = deps.now();
-    let uploaded;
+    let result;
     try {
-      uploaded = await uploadArchiveObject({
+      result = await transferResumable({
         s3: deps.archive.s3,
         bucket: deps.archive.bucket,
         key,
-        body: artifact.body,
-        expectedSize: artifact.size,
-        contentType: artifact.contentType,
         deviceId: device.id,
+        artifact: { ...artifact, contentType: prior?.contentType ?? artifact.contentType },
+        ...(prior ? { continuation: prior } : {}),
+        ...(restartOf ? { restartOf } : {}),
         // Tagged so the bucket's lifecycle transitions move backups, never their manifests.
         tags: backupObjectTags(),
         ...(deps.archive.checksum ? { checksum: deps.archive.checksum } : {}),
+        ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+        now: () => deps.now().getTime(),
+        log: deps.log,
       });
     } finally {
       // Whatever happened, release the device connection.
       if (!artifact.body.destroyed) artifact.body.destroy();
     }
+    if (result.status === 'continue') return { ...state, transfer: result.continuation };
+
+    const uploaded = result.object;
     const finished = deps.now();
     const manifestKey = manifestKeyFor(key);
     const manifest: Manifest = {
@@ -52,7 +84,7 @@ export async function transferBackup(state: RunState, deps: StepDeps): Promise<R
         key,
         size: uploaded.size,
         sha256: uploaded.sha256,
-        contentType: artifact.contentType,
+        contentType: prior?.contentType ?? artifact.contentType,
         ...(uploaded.versionId ? { versionId: uploaded.versionId } : {}),
         ...(uploaded.checksum ? { checksum: uploaded.checksum } : {}),
       },
@@ -66,16 +98,19 @@ export async function transferBackup(state: RunState, deps: StepDeps): Promise<R
       runner: { version: RUNNER_VERSION },
     };
     await writeManifest(deps.archive.s3, manifest);
-    const seconds = Math.max(0.001, (finished.getTime() - started.getTime()) / 1000);
+    const seconds = Math.max(0.001, (finished.getTime() - begun) / 1000);
     deps.log.info('backup archived', {
       deviceId: device.id,
       key,
       size: uploaded.size,
       sha256: uploaded.sha256,
-      mbPerSecond: Number((uploaded.size / 1e6 / seconds).toFixed(1)),
+      invocations: result.invocations,
+      bytesRead: result.bytesRead,
+      mbPerSecondThisInvocation: Number(((uploaded.size - (prior?.nextOffset ?? 0)) / 1e6 / seconds).toFixed(1)),
     });
+    const { transfer: _done, ...rest } = state;
     return {
-      ...state,
+      ...rest,
       archive: {
         bucket: deps.archive.bucket,
         key,

@@ -3,7 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { contentChunks, contentDigest } from '../common/content';
 import { pumpBody } from '../common/download';
 import { drainBody, mediaType, readSmallBody, sendEmpty, sendJson } from '../common/http';
+import { AuthenticatedRequestCountdown, takeServerError } from '../common/faults';
 import { decideRange } from '../common/range';
+import { routeRequest, type Route } from '../common/routes';
 import {
   backupStatus,
   backupView,
@@ -36,12 +38,6 @@ export interface DeviceSettings {
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
-interface Route {
-  pattern: RegExp;
-  /** false: reachable without a token (info, login, service definition). */
-  auth: boolean;
-  methods: Partial<Record<string, Handler>>;
-}
 
 /**
  * One simulated AppResponse: the npm.backup 1.0 resources of seed 000, the mgmt.aaa token login
@@ -57,10 +53,8 @@ export class NpmV1Device {
   private readonly tokens: TokenStore;
   private nextId = 1;
   private rebootUntil = 0;
-  // revokeTokensAfterRequests counts from the moment it was set to its current value.
-  private revokeArmedAt: number | undefined;
-  private authenticatedSinceArmed = 0;
-  private readonly routes: Route[];
+  private readonly revokeCountdown = new AuthenticatedRequestCountdown();
+  private readonly routes: Array<Route<Handler>>;
 
   /** Set by the server once listening: drops every open connection (the reboot). */
   dropConnections: () => void = () => {};
@@ -112,20 +106,19 @@ export class NpmV1Device {
       req.socket.destroy();
       return;
     }
-    if (this.takeServerError(req, res)) return;
+    if (this.answerServerErrorFault(req, res)) return;
 
-    for (const route of this.routes) {
-      const match = route.pattern.exec(path);
-      if (!match) continue;
-      const handler = route.methods[method];
-      if (!handler) return this.fail(req, res, 405, 'BAD_REQUEST', `Method ${method} is not allowed on ${path}`);
-      if (route.auth && !this.authenticate(req)) {
+    const route = routeRequest(this.routes, method, path, () => this.authenticate(req));
+    switch (route.kind) {
+      case 'serve':
+        return route.handler(req, res, route.params);
+      case 'method-not-allowed':
+        return this.fail(req, res, 405, 'BAD_REQUEST', `Method ${method} is not allowed on ${path}`);
+      case 'unauthenticated':
         return this.fail(req, res, 401, 'AUTH_REQUIRED', 'Authentication required: missing, expired or revoked bearer token');
-      }
-      const params = match.slice(1).map((part) => decodeURIComponent(part));
-      return handler(req, res, params);
+      case 'not-found':
+        return this.fail(req, res, 404, 'RESOURCE_NOT_FOUND', `No resource at ${path}`);
     }
-    return this.fail(req, res, 404, 'RESOURCE_NOT_FOUND', `No resource at ${path}`);
   }
 
   backups(): SimBackupRecord[] {
@@ -177,12 +170,9 @@ export class NpmV1Device {
 
   // ---- faults and auth ----
 
-  private takeServerError(req: IncomingMessage, res: ServerResponse): boolean {
-    const fault = this.faults.serverErrors;
-    if (!fault || fault.count <= 0) return false;
-    fault.count -= 1;
-    if (fault.count <= 0) delete this.faults.serverErrors;
-    const status = fault.status ?? 503;
+  private answerServerErrorFault(req: IncomingMessage, res: ServerResponse): boolean {
+    const status = takeServerError(this.faults);
+    if (status === undefined) return false;
     void this.fail(req, res, status, 'INTERNAL_ERROR', `Simulated server error ${status} on ${this.settings.identity.hostname} (faults.serverErrors)`);
     return true;
   }
@@ -190,20 +180,12 @@ export class NpmV1Device {
   private authenticate(req: IncomingMessage): boolean {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!match?.[1] || !this.tokens.isValid(match[1], this.now())) return false;
-
-    const limit = this.faults.revokeTokensAfterRequests;
-    if (limit !== this.revokeArmedAt) {
-      this.revokeArmedAt = limit;
-      this.authenticatedSinceArmed = 0;
-    }
-    if (limit !== undefined && this.authenticatedSinceArmed >= limit) {
+    if (this.revokeCountdown.reached(this.faults.revokeTokensAfterRequests)) {
       // Once: every token issued so far dies (this one too); fresh logins work again.
       this.tokens.revokeAll();
       delete this.faults.revokeTokensAfterRequests;
-      this.revokeArmedAt = undefined;
       return false;
     }
-    this.authenticatedSinceArmed += 1;
     return true;
   }
 

@@ -1,5 +1,5 @@
 import { contentDigest } from '../common/content';
-import { listen } from '../common/server';
+import { certificateFields, checkNonNegativeIntegers, serveDevice } from '../common/device-server';
 import { MAX_BACKUPS, NpmV1Device, type DeviceSettings } from './device';
 import type { NpmV1Simulator, NpmV1SimulatorOptions } from './types';
 
@@ -12,53 +12,40 @@ const MiB = 1024 * 1024;
 export async function startNpmV1Simulator(options: NpmV1SimulatorOptions = {}): Promise<NpmV1Simulator> {
   checkOptions(options);
   const faults = options.faults ?? {};
-  let device: NpmV1Device | undefined;
   const host = options.host ?? '127.0.0.1';
-  const server = await listen(
-    (req, res) => {
-      if (device) return device.handle(req, res);
-      res.writeHead(503).end(); // only between listen() and the device's creation
-    },
-    {
+  const { server, device } = await serveDevice({ ...options, host }, ({ port }) => {
+    const seed = options.seed ?? port;
+    const settings: DeviceSettings = {
+      identity: {
+        hostname: options.hostname ?? 'ar11-sim',
+        model: options.model ?? 'SCAN-AR-VE',
+        serial: options.serial ?? `SIM${String(seed).padStart(9, '0')}`,
+        swVersion: options.swVersion ?? '11.13.0',
+      },
+      username: options.username ?? 'admin',
+      password: options.password ?? 'admin',
+      backupSize: options.backupSize ?? 4 * MiB,
+      backupDurationMs: options.backupDurationMs ?? 1000,
+      uploadProcessingMs: options.uploadProcessingMs ?? 200,
+      rebootMs: options.rebootMs ?? 2000,
+      tokenApi: options.tokenApi ?? '2.0',
+      tokenTtlSeconds: options.tokenTtlSeconds ?? 900,
+      seed,
       host,
-      ...(options.port !== undefined ? { port: options.port } : {}),
-      ...(options.tls !== undefined ? { tls: options.tls } : {}),
-      acceptConnection: () => device?.isUp() ?? true,
-    },
-  );
-  const seed = options.seed ?? server.port;
-  const settings: DeviceSettings = {
-    identity: {
-      hostname: options.hostname ?? 'ar11-sim',
-      model: options.model ?? 'SCAN-AR-VE',
-      serial: options.serial ?? `SIM${String(seed).padStart(9, '0')}`,
-      swVersion: options.swVersion ?? '11.13.0',
-    },
-    username: options.username ?? 'admin',
-    password: options.password ?? 'admin',
-    backupSize: options.backupSize ?? 4 * MiB,
-    backupDurationMs: options.backupDurationMs ?? 1000,
-    uploadProcessingMs: options.uploadProcessingMs ?? 200,
-    rebootMs: options.rebootMs ?? 2000,
-    tokenApi: options.tokenApi ?? '2.0',
-    tokenTtlSeconds: options.tokenTtlSeconds ?? 900,
-    seed,
-    host,
-  };
-  const created = new NpmV1Device(settings, faults, options.existingBackups ?? []);
-  created.dropConnections = () => server.destroyConnections();
-  device = created;
+    };
+    return new NpmV1Device(settings, faults, options.existingBackups ?? []);
+  });
 
   return {
     url: server.url,
-    ...(server.certificate ? { fingerprint256: server.certificate.fingerprint256, caPem: server.certificate.cert } : {}),
-    seed,
+    ...certificateFields(server),
+    seed: options.seed ?? server.port,
     faults,
-    backups: () => created.backups(),
-    restores: () => created.restores(),
-    uploads: () => created.uploads(),
-    requests: () => created.requests(),
-    replaceBackupFile: (backupId, change) => created.replaceBackupFile(backupId, change),
+    backups: () => device.backups(),
+    restores: () => device.restores(),
+    uploads: () => device.uploads(),
+    requests: () => device.requests(),
+    replaceBackupFile: (backupId, change) => device.replaceBackupFile(backupId, change),
     close: () => server.close(),
   };
 }
@@ -69,13 +56,7 @@ export function expectedBackupDigest(seed: number, backupId: string, size: numbe
 }
 
 function checkOptions(options: NpmV1SimulatorOptions): void {
-  const nonNegative: Array<keyof NpmV1SimulatorOptions> = ['backupSize', 'backupDurationMs', 'uploadProcessingMs', 'rebootMs', 'tokenTtlSeconds', 'port'];
-  for (const name of nonNegative) {
-    const value = options[name];
-    if (value !== undefined && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
-      throw new RangeError(`npm.backup 1.0 simulator: option ${name} must be a non-negative integer, got ${String(value)}`);
-    }
-  }
+  checkNonNegativeIntegers('npm.backup 1.0 simulator', options, ['backupSize', 'backupDurationMs', 'uploadProcessingMs', 'rebootMs', 'tokenTtlSeconds', 'port']);
   if ((options.existingBackups?.length ?? 0) > MAX_BACKUPS) {
     throw new RangeError(`npm.backup 1.0 simulator: existingBackups has ${options.existingBackups!.length} entries; the appliance holds at most ${MAX_BACKUPS}`);
   }

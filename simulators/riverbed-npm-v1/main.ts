@@ -7,23 +7,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { LISTEN_ARGS, listenOptions, nonNegativeInteger, printListening, runMain, stopOnSignal } from '../common/main';
 import { parseByteSize } from '../common/size';
 import { startNpmV1Simulator } from './index';
 import type { NpmV1SimulatorOptions } from './types';
 
-function integer(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got "${text}"`);
-  return value;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      tls: { type: 'boolean', default: false },
+      ...LISTEN_ARGS,
       size: { type: 'string' },
       'duration-ms': { type: 'string' },
       'reboot-ms': { type: 'string' },
@@ -40,13 +32,10 @@ async function main(): Promise<void> {
   const tokenApi = values['token-api'];
   if (tokenApi !== undefined && tokenApi !== '2.0' && tokenApi !== '1.0') throw new Error(`--token-api must be 2.0 or 1.0, got "${tokenApi}"`);
 
-  const options: NpmV1SimulatorOptions = { tls: values.tls };
-  const port = integer('port', values.port);
-  const durationMs = integer('duration-ms', values['duration-ms']);
-  const rebootMs = integer('reboot-ms', values['reboot-ms']);
-  const seed = integer('seed', values.seed);
-  if (values.host !== undefined) options.host = values.host;
-  if (port !== undefined) options.port = port;
+  const options: NpmV1SimulatorOptions = listenOptions(values);
+  const durationMs = nonNegativeInteger('duration-ms', values['duration-ms']);
+  const rebootMs = nonNegativeInteger('reboot-ms', values['reboot-ms']);
+  const seed = nonNegativeInteger('seed', values.seed);
   if (values.size !== undefined) options.backupSize = parseByteSize(values.size);
   if (durationMs !== undefined) options.backupDurationMs = durationMs;
   if (rebootMs !== undefined) options.rebootMs = rebootMs;
@@ -58,27 +47,13 @@ async function main(): Promise<void> {
   if (values['sw-version'] !== undefined) options.swVersion = values['sw-version'];
 
   const sim = await startNpmV1Simulator(options);
-  console.log(`url: ${sim.url}`);
-  console.log(`seed: ${sim.seed}`);
-  if (sim.fingerprint256) console.log(`fingerprint256: ${sim.fingerprint256}`);
+  printListening(sim);
   if (values['ca-out']) {
     if (!sim.caPem) throw new Error('--ca-out needs --tls: a plain HTTP simulator has no certificate');
     writeFileSync(values['ca-out'], sim.caPem);
     console.log(`ca: ${values['ca-out']}`);
   }
-
-  const stop = (signal: string): void => {
-    console.error(`${signal}: stopping`);
-    sim.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignal(sim);
 }
 
-main().catch((error: unknown) => {
-  console.error(`riverbed-npm-v1 simulator: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runMain('riverbed-npm-v1', main);

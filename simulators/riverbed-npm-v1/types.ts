@@ -1,11 +1,7 @@
+import type { SimulatorEndpoint, SimulatorListenOptions } from '../common/types';
+
 /** Options of the Riverbed npm.backup 1.0 simulator (AppResponse 11 / Portal). */
-export interface NpmV1SimulatorOptions {
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Default 0: the OS picks a free port. */
-  port?: number;
-  /** Self-signed HTTPS when true. */
-  tls?: boolean;
+export interface NpmV1SimulatorOptions extends SimulatorListenOptions {
   /** Default admin / admin. */
   username?: string;
   password?: string;
@@ -96,13 +92,7 @@ export interface SimRequestRecord {
   status: number;
 }
 
-export interface NpmV1Simulator {
-  /** e.g. https://127.0.0.1:43211 (no trailing slash). */
-  url: string;
-  /** With tls: SHA-256 of the certificate, "AB:CD:...". */
-  fingerprint256?: string;
-  /** With tls: the self-signed certificate itself, to trust as CA. */
-  caPem?: string;
+export interface NpmV1Simulator extends SimulatorEndpoint {
   /** The content seed in use (for expectedBackupDigest). */
   seed: number;
   /** Mutable: tests change faults between steps. */
@@ -114,5 +104,4 @@ export interface NpmV1Simulator {
   requests(): SimRequestRecord[];
   /** Rewrites a generated backup's file in place (other bytes, new ETag; `size` changes its length too). */
   replaceBackupFile(backupId: string, change?: { size?: number }): void;
-  close(): Promise<void>;
 }

@@ -7,7 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import { NPM_V2_API, npmV2InferredPaths, npmV2Paths } from '../../lambdas/drivers/riverbed-npm-v2';
 import { contentChunks, contentDigest, contentStream } from '../common/content';
 import { pumpBody } from '../common/download';
+import { AuthenticatedRequestCountdown, takeServerError } from '../common/faults';
 import { drainBody, mediaType, readSmallBody, sendEmpty, sendJson } from '../common/http';
+import { routeRequest, type Route } from '../common/routes';
 import { TokenStore } from '../riverbed-npm-v1/state';
 import type { NpmV2Faults, NpmV2SimBackup, NpmV2SimRequest, NpmV2SimServer } from './types';
 
@@ -68,9 +70,8 @@ export class NpmV2Device {
   private latestBackupId: string | undefined;
   private nextServerId = LOCAL_SERVER_ID + 1;
   private rebootUntil = 0;
-  private revokeArmedAt: number | undefined;
-  private authenticatedSinceArmed = 0;
-  private readonly routes: Array<{ pattern: RegExp; auth: boolean; methods: Partial<Record<string, Handler>> }>;
+  private readonly revokeCountdown = new AuthenticatedRequestCountdown();
+  private readonly routes: Array<Route<Handler>>;
   dropConnections: () => void = () => {};
 
   constructor(
@@ -125,28 +126,26 @@ export class NpmV2Device {
       this.requestLog.push(record);
     });
     if (!this.isUp()) return void req.socket.destroy();
-    const fault = this.faults.serverErrors;
-    if (fault && fault.count > 0) {
-      fault.count -= 1;
-      if (fault.count <= 0) delete this.faults.serverErrors;
-      return this.fail(req, res, fault.status ?? 503, 'INTERNAL_ERROR', 'Simulated server error (faults.serverErrors)');
-    }
-    for (const route of this.routes) {
-      const match = route.pattern.exec(path);
-      if (!match) continue;
-      const handler = route.methods[method];
-      if (!handler) return this.fail(req, res, 405, 'BAD_REQUEST', `Method ${method} is not allowed on ${path}`);
-      if (route.auth && !this.authenticate(req)) return this.fail(req, res, 401, 'AUTH_REQUIRED', 'Authentication required');
-      const params = match.slice(1).map((p) => decodeURIComponent(p));
-      if (mediaType(req.headers['content-type']) === 'application/json') {
-        const body = await this.readJson(req, res);
-        if (body === undefined) return;
-        record.body = body;
-        (req as IncomingMessage & { json?: unknown }).json = body;
+    const errorStatus = takeServerError(this.faults);
+    if (errorStatus !== undefined) return this.fail(req, res, errorStatus, 'INTERNAL_ERROR', 'Simulated server error (faults.serverErrors)');
+    const route = routeRequest(this.routes, method, path, () => this.authenticate(req));
+    switch (route.kind) {
+      case 'serve': {
+        if (mediaType(req.headers['content-type']) === 'application/json') {
+          const body = await this.readJson(req, res);
+          if (body === undefined) return;
+          record.body = body;
+          (req as IncomingMessage & { json?: unknown }).json = body;
+        }
+        return route.handler(req, res, route.params);
       }
-      return handler(req, res, params);
+      case 'method-not-allowed':
+        return this.fail(req, res, 405, 'BAD_REQUEST', `Method ${method} is not allowed on ${path}`);
+      case 'unauthenticated':
+        return this.fail(req, res, 401, 'AUTH_REQUIRED', 'Authentication required');
+      case 'not-found':
+        return this.fail(req, res, 404, 'RESOURCE_NOT_FOUND', `No resource at ${path}`);
     }
-    return this.fail(req, res, 404, 'RESOURCE_NOT_FOUND', `No resource at ${path}`);
   }
 
   servers(): NpmV2SimServer[] {
@@ -226,18 +225,11 @@ export class NpmV2Device {
   private authenticate(req: IncomingMessage): boolean {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!match?.[1] || !this.tokens.isValid(match[1], this.now())) return false;
-    const limit = this.faults.revokeTokensAfterRequests;
-    if (limit !== this.revokeArmedAt) {
-      this.revokeArmedAt = limit;
-      this.authenticatedSinceArmed = 0;
-    }
-    if (limit !== undefined && this.authenticatedSinceArmed >= limit) {
+    if (this.revokeCountdown.reached(this.faults.revokeTokensAfterRequests)) {
       this.tokens.revokeAll();
       delete this.faults.revokeTokensAfterRequests;
-      this.revokeArmedAt = undefined;
       return false;
     }
-    this.authenticatedSinceArmed += 1;
     return true;
   }
 

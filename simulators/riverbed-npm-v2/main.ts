@@ -5,6 +5,7 @@
  * Remote filers created through the API write into their `path` on this machine.
  */
 import { parseArgs } from 'node:util';
+import { LISTEN_ARGS, listenOptions, nonNegativeInteger, printListening, runMain, stopOnSignal } from '../common/main';
 import { parseByteSize } from '../common/size';
 import { startNpmV2Simulator } from './index';
 import type { NpmV2SimulatorOptions } from './types';
@@ -12,9 +13,7 @@ import type { NpmV2SimulatorOptions } from './types';
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      tls: { type: 'boolean', default: false },
+      ...LISTEN_ARGS,
       size: { type: 'string' },
       'duration-ms': { type: 'string' },
       seed: { type: 'string' },
@@ -23,24 +22,17 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const options: NpmV2SimulatorOptions = { tls: values.tls };
-  if (values.host !== undefined) options.host = values.host;
-  if (values.port !== undefined) options.port = Number(values.port);
+  const options: NpmV2SimulatorOptions = listenOptions(values);
+  const durationMs = nonNegativeInteger('duration-ms', values['duration-ms']);
+  const seed = nonNegativeInteger('seed', values.seed);
   if (values.size !== undefined) options.backupSize = parseByteSize(values.size);
-  if (values['duration-ms'] !== undefined) options.backupDurationMs = Number(values['duration-ms']);
-  if (values.seed !== undefined) options.seed = Number(values.seed);
+  if (durationMs !== undefined) options.backupDurationMs = durationMs;
+  if (seed !== undefined) options.seed = seed;
   if (values.username !== undefined) options.username = values.username;
   if (values.password !== undefined) options.password = values.password;
   const sim = await startNpmV2Simulator(options);
-  console.log(`url: ${sim.url}`);
-  console.log(`seed: ${sim.seed}`);
-  if (sim.fingerprint256) console.log(`fingerprint256: ${sim.fingerprint256}`);
-  const stop = (): void => void sim.close().then(() => process.exit(0), () => process.exit(1));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  printListening(sim);
+  stopOnSignal(sim);
 }
 
-main().catch((error: unknown) => {
-  console.error(`riverbed-npm-v2 simulator: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runMain('riverbed-npm-v2', main);

@@ -1,8 +1,7 @@
+import type { SimulatorEndpoint, SimulatorListenOptions } from '../common/types';
+
 /** Options of the Riverbed npm.backup 2.0 simulator (backup servers / filers, seed 001). */
-export interface NpmV2SimulatorOptions {
-  host?: string;
-  port?: number;
-  tls?: boolean;
+export interface NpmV2SimulatorOptions extends SimulatorListenOptions {
   /** Default admin / admin. */
   username?: string;
   password?: string;
@@ -73,15 +72,11 @@ export interface NpmV2SimRequest {
   body?: unknown;
 }
 
-export interface NpmV2Simulator {
-  url: string;
-  fingerprint256?: string;
-  caPem?: string;
+export interface NpmV2Simulator extends SimulatorEndpoint {
   seed: number;
   faults: NpmV2Faults;
   servers(): NpmV2SimServer[];
   backups(): NpmV2SimBackup[];
   restores(): Array<{ backupId: string; status: string; contents: unknown }>;
   requests(): NpmV2SimRequest[];
-  close(): Promise<void>;
 }

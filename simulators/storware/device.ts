@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AuthenticatedRequestCountdown, takeServerError } from '../common/faults';
 import { drainBody, readSmallBody, sendJson } from '../common/http';
+import { routeRequest, type Route } from '../common/routes';
 import { backupStatus, backupView, filterBackups, taskState, taskView, type BackupEntry, type TaskEntry } from './state';
 import type { StorwareFaults, StorwareSimRequest, StorwareSimTask } from './types';
 
@@ -14,11 +16,6 @@ export interface StorwareSettings {
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], query: URLSearchParams) => Promise<void>;
-interface Route {
-  pattern: RegExp;
-  auth: boolean;
-  methods: Partial<Record<string, Handler>>;
-}
 
 export const SESSION_COOKIE = 'JSESSIONID';
 
@@ -32,9 +29,8 @@ export class StorwareDevice {
   private readonly taskMap = new Map<string, TaskEntry>();
   private readonly backupMap = new Map<string, BackupEntry>();
   private readonly requestLog: StorwareSimRequest[] = [];
-  private readonly routes: Route[];
-  private authenticatedSinceArmed = 0;
-  private armedLimit: number | undefined;
+  private readonly routes: Array<Route<Handler>>;
+  private readonly expireCountdown = new AuthenticatedRequestCountdown();
 
   constructor(
     private readonly settings: StorwareSettings,
@@ -62,21 +58,19 @@ export class StorwareDevice {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://storware');
     res.on('close', () => this.requestLog.push({ method, url: `${url.pathname}${url.search}`, status: res.headersSent ? res.statusCode : 0 }));
-    const fault = this.faults.serverErrors;
-    if (fault && fault.count > 0) {
-      fault.count -= 1;
-      if (fault.count <= 0) delete this.faults.serverErrors;
-      return this.fail(req, res, fault.status ?? 503, 'Simulated server error (faults.serverErrors)');
+    const errorStatus = takeServerError(this.faults);
+    if (errorStatus !== undefined) return this.fail(req, res, errorStatus, 'Simulated server error (faults.serverErrors)');
+    const route = routeRequest(this.routes, method, url.pathname, () => this.authenticate(req));
+    switch (route.kind) {
+      case 'serve':
+        return route.handler(req, res, route.params, url.searchParams);
+      case 'method-not-allowed':
+        return this.fail(req, res, 405, `Method ${method} is not allowed on ${url.pathname}`);
+      case 'unauthenticated':
+        return this.fail(req, res, 401, 'Session expired or not logged in');
+      case 'not-found':
+        return this.fail(req, res, 404, `No resource at ${url.pathname}`);
     }
-    for (const route of this.routes) {
-      const match = route.pattern.exec(url.pathname);
-      if (!match) continue;
-      const handler = route.methods[method];
-      if (!handler) return this.fail(req, res, 405, `Method ${method} is not allowed on ${url.pathname}`);
-      if (route.auth && !this.authenticate(req)) return this.fail(req, res, 401, 'Session expired or not logged in');
-      return handler(req, res, match.slice(1).map((p) => decodeURIComponent(p)), url.searchParams);
-    }
-    return this.fail(req, res, 404, `No resource at ${url.pathname}`);
   }
 
   tasks(): StorwareSimTask[] {
@@ -97,19 +91,12 @@ export class StorwareDevice {
     const cookie = req.headers.cookie ?? '';
     const session = /(?:^|;\s*)JSESSIONID=([^;]+)/.exec(cookie)?.[1];
     if (!session || !this.sessions.has(session)) return false;
-    const limit = this.faults.expireSessionsAfterRequests;
-    if (limit !== this.armedLimit) {
-      this.armedLimit = limit;
-      this.authenticatedSinceArmed = 0;
-    }
-    if (limit !== undefined && this.authenticatedSinceArmed >= limit) {
+    if (this.expireCountdown.reached(this.faults.expireSessionsAfterRequests)) {
       // Once: every session ends (this one too); a fresh login works again.
       this.sessions.clear();
       delete this.faults.expireSessionsAfterRequests;
-      this.armedLimit = undefined;
       return false;
     }
-    this.authenticatedSinceArmed += 1;
     return true;
   }
 

@@ -1,3 +1,4 @@
+import { certificateFields, checkNonNegativeIntegers } from '../common/device-server';
 import { listen } from '../common/server';
 import { StorwareDevice } from './device';
 import type { StorwareSimulator, StorwareSimulatorOptions } from './types';
@@ -12,10 +13,7 @@ export const DEFAULT_STORWARE_ENTITIES = [
 
 /** Starts a Storware Backup & Recovery server on loopback (HTTP, or self-signed HTTPS with `tls`). */
 export async function startStorwareSimulator(options: StorwareSimulatorOptions = {}): Promise<StorwareSimulator> {
-  for (const name of ['exportDurationMs', 'storeDurationMs', 'restoreDurationMs'] as const) {
-    const value = options[name];
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`Storware simulator: option ${name} must be a non-negative integer, got ${value}`);
-  }
+  checkNonNegativeIntegers('Storware simulator', options, ['exportDurationMs', 'storeDurationMs', 'restoreDurationMs']);
   const faults = options.faults ?? {};
   const entities = options.entities ?? DEFAULT_STORWARE_ENTITIES;
   const device = new StorwareDevice(
@@ -37,7 +35,7 @@ export async function startStorwareSimulator(options: StorwareSimulatorOptions =
   });
   return {
     url: server.url,
-    ...(server.certificate ? { fingerprint256: server.certificate.fingerprint256, caPem: server.certificate.cert } : {}),
+    ...certificateFields(server),
     faults,
     entities,
     tasks: () => device.tasks(),

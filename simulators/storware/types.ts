@@ -1,9 +1,7 @@
+import type { SimulatorEndpoint, SimulatorListenOptions } from '../common/types';
+
 /** Options of the Storware Backup & Recovery simulator (backups controller of seed 004, tasks and session of device-apis.md). */
-export interface StorwareSimulatorOptions {
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Default 0: the OS picks a free port. */
-  port?: number;
+export interface StorwareSimulatorOptions extends SimulatorListenOptions {
   /** Self-signed HTTPS when true (Storware listens on https://host:8181). */
   tls?: boolean;
   /** Default admin / vPr0tect. */
@@ -61,15 +59,11 @@ export interface StorwareSimTask {
   body: unknown;
 }
 
-export interface StorwareSimulator {
-  url: string;
-  fingerprint256?: string;
-  caPem?: string;
+export interface StorwareSimulator extends SimulatorEndpoint {
   faults: StorwareFaults;
   entities: Array<{ guid: string; name: string }>;
   tasks(): StorwareSimTask[];
   /** Backup records as GET /api/backups/{guid} returns them now. */
   backups(): Array<Record<string, unknown> & { guid: string }>;
   requests(): StorwareSimRequest[];
-  close(): Promise<void>;
 }

@@ -32,8 +32,17 @@ export function flatten(value: unknown): string {
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** Every statement of the inline policies attached to a role, actions and resources flattened. */
+/**
+ * Every statement of the inline policies attached to a role, actions and resources flattened,
+ * except the X-Ray tracing statement every runner function has (`xray:*` on "*", see
+ * RunnerFunction; asserted once in test/infra/nag.spec.ts), so each test sees its own grants.
+ */
 export function roleStatements(resources: Resources, roleLogicalId: string): Statement[] {
+  return allRoleStatements(resources, roleLogicalId).filter((s) => !s.Action.every((a) => a.startsWith('xray:')));
+}
+
+/** Every statement of the inline policies attached to a role, X-Ray's included. */
+export function allRoleStatements(resources: Resources, roleLogicalId: string): Statement[] {
   return Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
     .filter((r) => asArray(r.Properties?.Roles as unknown[]).some((ref) => flatten(ref) === `\${${roleLogicalId}}`))

@@ -78,7 +78,8 @@ describe('scheduler', () => {
 
   it('is left out when no device has a schedule', () => {
     const r = synth(fleetConfig()).template.toJSON().Resources as Resources;
-    expect(Object.values(r).filter((x) => x.Type === 'AWS::Events::Rule')).toEqual([]);
+    // The monitoring's rules (status changes, restore notifications) remain; no tick.
+    expect(Object.values(r).filter((x) => x.Type === 'AWS::Events::Rule' && x.Properties?.ScheduleExpression !== undefined)).toEqual([]);
     expect(Object.keys(r).filter((id) => id.includes('Dispatcher'))).toEqual([]);
   });
 

@@ -1,11 +1,5 @@
-import {
-  AuthenticationFailed,
-  DeviceBusy,
-  DeviceProtocolError,
-  DeviceRejectedRequest,
-  DeviceUnreachable,
-  type BackupRunnerError,
-} from '../../common/errors';
+import type { BackupRunnerError } from '../../common/errors';
+import { bodyStart, describeBodyStart, errorForAnswer, parseErrorObject } from '../common/error-answers';
 
 /** QRadar's error document {message, details, description, code, http_response}, read leniently. */
 export interface QRadarErrorBody {
@@ -16,27 +10,22 @@ export interface QRadarErrorBody {
 }
 
 export function parseQRadarErrorBody(text: string): QRadarErrorBody {
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value === 'object' && value !== null) {
-      const r = value as Record<string, unknown>;
-      const code = typeof r.code === 'number' ? r.code : typeof r.code === 'string' && /^\d+$/.test(r.code) ? Number(r.code) : undefined;
-      const message = typeof r.message === 'string' ? r.message : undefined;
-      const description = typeof r.description === 'string' ? r.description : undefined;
-      if (code !== undefined || message || description) {
-        return { ...(code !== undefined ? { code } : {}), ...(message ? { message } : {}), ...(description ? { description } : {}) };
-      }
+  const r = parseErrorObject(text);
+  if (r) {
+    const code = typeof r.code === 'number' ? r.code : typeof r.code === 'string' && /^\d+$/.test(r.code) ? Number(r.code) : undefined;
+    const message = typeof r.message === 'string' ? r.message : undefined;
+    const description = typeof r.description === 'string' ? r.description : undefined;
+    if (code !== undefined || message || description) {
+      return { ...(code !== undefined ? { code } : {}), ...(message ? { message } : {}), ...(description ? { description } : {}) };
     }
-  } catch {
-    // Not JSON: keep the start of it.
   }
-  const trimmed = text.trim();
-  return trimmed ? { raw: trimmed.length > 200 ? `${trimmed.slice(0, 200)}...` : trimmed } : {};
+  const raw = bodyStart(text);
+  return raw ? { raw } : {};
 }
 
 export function describeQRadarError(body: QRadarErrorBody): string {
   if (body.code !== undefined || body.message) return [body.code !== undefined ? `code ${body.code}` : '', body.message ?? body.description ?? ''].filter(Boolean).join(': ');
-  return body.raw ? `body ${JSON.stringify(body.raw)}` : 'no error text';
+  return describeBodyStart(body.raw);
 }
 
 /** 409 codes that mean "not now" (seed 003): undeployed changes, a backup running, a restore running. */
@@ -49,19 +38,17 @@ export const QRADAR_BUSY_CODES: ReadonlyMap<number, string> = new Map([
 /** 409 1005: the backup name is taken; the driver picks another. */
 export const QRADAR_NAME_EXISTS = 1005;
 
+const AUTHENTICATION_STATUSES: ReadonlySet<number> = new Set([401, 403]);
+
 /** The typed error for a non-2xx answer. Pure, tested as a table. */
 export function qradarErrorFor(deviceId: string, request: { method: string; path: string }, status: number, body: QRadarErrorBody): BackupRunnerError {
   const what = `${request.method} ${request.path} answered ${status} (${describeQRadarError(body)})`;
-  if (status === 401 || status === 403) {
-    return new AuthenticationFailed(`${what}; the console refused the SEC token (check the authorized service and its role)`, { deviceId });
-  }
-  if (status >= 500) return new DeviceUnreachable(`${what}; will retry later`, { deviceId });
-  if (status === 409 && body.code !== undefined && QRADAR_BUSY_CODES.has(body.code)) {
-    return new DeviceBusy(`${what}: ${QRADAR_BUSY_CODES.get(body.code)}; will retry later`, { deviceId });
-  }
-  if (status >= 400) {
+  const busyReason = status === 409 && body.code !== undefined ? QRADAR_BUSY_CODES.get(body.code) : undefined;
+  return errorForAnswer(deviceId, what, status, {
+    authenticationStatuses: AUTHENTICATION_STATUSES,
+    authenticationMessage: (w) => `${w}; the console refused the SEC token (check the authorized service and its role)`,
+    busyMessage: (w) => (busyReason !== undefined ? `${w}: ${busyReason}; will retry later` : undefined),
     // 422 codes are configuration problems the operator must fix; the device's message says which.
-    return new DeviceRejectedRequest(status === 422 ? `${what}; the console refuses this configuration` : what, { deviceId, status });
-  }
-  return new DeviceProtocolError(`${what}; expected a 2xx answer`, { deviceId });
+    rejectedMessage: (w, s) => (s === 422 ? `${w}; the console refuses this configuration` : w),
+  });
 }

@@ -1,6 +1,7 @@
 import { DeviceBusy, DeviceProtocolError, IntegrityError } from '../../common/errors';
-import type { Artifact, BackupHandle, BackupProgress, Driver, DriverContext, DriverFactory, StartBackupRequest } from '../driver';
+import type { Artifact, BackupHandle, BackupProgress, Driver, DriverContext, DriverFactory, OpenArtifactOptions, StartBackupRequest } from '../driver';
 import { RUNNER_MARKER } from '../driver';
+import { interpretRangeAnswer, rangeRequestHeaders } from '../riverbed-common/resumed-download';
 import { planRoomForBackup } from './make-room';
 import { npmV1Paths } from './paths';
 import { parseBackup, parseBackupList, progressOf, type NpmBackup } from './responses';
@@ -77,24 +78,32 @@ export const createRiverbedNpmV1Driver: DriverFactory = (context: DriverContext)
       return progressOf(await getBackup(handle.backupId), deviceId);
     },
 
-    async openArtifact(handle: BackupHandle): Promise<Artifact> {
+    async openArtifact(handle: BackupHandle, options?: OpenArtifactOptions): Promise<Artifact> {
       const backup = await getBackup(handle.backupId);
       const progress = progressOf(backup, deviceId);
       if (progress.state !== 'completed') {
         throw new DeviceProtocolError(`backup ${backup.id} is ${backup.status}, not completed: there is no file to download yet`, { deviceId });
       }
       const path = npmV1Paths.backupFile(backup.id);
-      const response = await session.sendExpectingSuccess({ method: 'GET', path, headers: { Accept: 'application/octet-stream, application/x-gzip, */*' } });
-      const contentLength = headerValue(response.headers['content-length']);
+      const response = await session.sendExpectingSuccess({
+        method: 'GET',
+        path,
+        headers: { Accept: 'application/octet-stream, application/x-gzip, */*', ...rangeRequestHeaders(options) },
+      });
+      const range = interpretRangeAnswer(options?.offset ?? 0, response.status, headerValue(response.headers['content-range']), headerValue(response.headers['content-length']));
       const announced = backup.size ?? undefined;
-      const size = checkedSize(announced, contentLength);
+      // A 206's Content-Length is the rest of the file; the file's size is Content-Range's total.
+      const size = range.ok ? checkedSize(announced, range.total === undefined ? undefined : String(range.total)) : { value: announced, problem: range.problem };
       if (size.problem) {
         response.body.destroy();
         throw new IntegrityError(`backup ${backup.id}: ${size.problem}`, { deviceId });
       }
+      const version = headerValue(response.headers.etag) ?? headerValue(response.headers['last-modified']);
       return {
         body: response.body,
         size: size.value,
+        ...(range.ok && range.offset > 0 ? { offset: range.offset } : {}),
+        ...(version ? { version } : {}),
         contentType: headerValue(response.headers['content-type']) ?? DEFAULT_CONTENT_TYPE,
         extension: 'tar.gz',
         device: {

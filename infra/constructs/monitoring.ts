@@ -1,0 +1,450 @@
+import { join } from 'node:path';
+import { Arn, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { RunnerConfig } from '../../lambdas/config/schema';
+import { DETAIL_TYPES, EVENT_SOURCE } from '../../lambdas/monitoring/events';
+import { METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from '../../lambdas/monitoring/metric-plan';
+import { staleThresholdHours } from '../../lambdas/monitoring/schedule-interval';
+import type { ArchiveBucket } from './archive-bucket';
+import { acknowledgeExecutionsGrant } from './nag';
+import { PROJECT_ROOT, RunnerFunction } from './runner-function';
+
+/**
+ * Observability of the deployed runner, one construct per concern: the alerts topic, the
+ * execution reporter (runner events + metrics for every finished execution, failed ones too),
+ * the freshness check (age of each scheduled device's newest committed backup), the alarms and
+ * the dashboard. Silent failure is the thing to catch: a device whose backups stopped, a
+ * dispatcher that no longer ticks, a reporter that no longer reports.
+ */
+
+/** The metric every runner metric is, with Powertools' `service` dimension (and `deviceId` when per device). */
+export function runnerMetric(metricName: string, options: { deviceId?: string; statistic: string; period: Duration }): cw.Metric {
+  return new cw.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: METRIC_SERVICE, ...(options.deviceId ? { deviceId: options.deviceId } : {}) },
+    statistic: options.statistic,
+    period: options.period,
+  });
+}
+
+export interface AlertTopicProps {
+  /** E-mail addresses subscribed to the topic (config `alerts.email`); each must confirm. @default - none */
+  readonly emails?: readonly string[];
+  /** Where SNS puts notifications it could not deliver to a subscription. */
+  readonly deadLetterQueue: sqs.IQueue;
+}
+
+/**
+ * The SNS topic alarms and restore events go to: encrypted with its own key (CloudWatch and
+ * EventBridge cannot publish to a topic under the AWS-managed SNS key), TLS-only publishing.
+ */
+export class AlertTopic extends Construct {
+  readonly topic: sns.Topic;
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: AlertTopicProps) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'Key', { description: 'Encrypts the backup-runner alerts topic', enableKeyRotation: true });
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal(service)],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      );
+    }
+    this.topic = new sns.Topic(this, 'Topic', { displayName: 'Backup Runner alerts', masterKey: this.key, enforceSSL: true });
+    for (const email of props.emails ?? []) this.topic.addSubscription(new subs.EmailSubscription(email, { deadLetterQueue: props.deadLetterQueue }));
+  }
+}
+
+/**
+ * Where EventBridge puts events it could not deliver (and the reporter's failed async
+ * invocations): kept 14 days, with an alarm when anything lands there.
+ */
+export class UndeliveredEventsQueue extends Construct {
+  readonly queue: sqs.Queue;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.queue = new sqs.Queue(this, 'Queue', { retentionPeriod: Duration.days(14), encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    Validations.of(this.queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the monitoring rules and the reporter; an alarm watches it.',
+    });
+    Validations.of(this.queue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is the dead-letter queue: nothing consumes it to fail again, an operator reads it (the UndeliveredEvents alarm).',
+    });
+    // EventBridge's DLQ delivery needs the queue policy; the targets add it.
+  }
+}
+
+export interface ExecutionReporterProps {
+  readonly config: RunnerConfig;
+  readonly backupStateMachine: sfn.StateMachine;
+  readonly restoreStateMachine: sfn.StateMachine;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly handlersDir: string;
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Reports every finished execution of the two state machines. Driven by Step Functions' own
+ * "Execution Status Change" events rather than a last step in the workflow: a FAILED, TIMED_OUT
+ * or ABORTED execution never reaches a final step, and an alert that depends on the failing
+ * workflow to send it is the silent failure this exists to catch.
+ */
+export class ExecutionReporter extends Construct {
+  readonly fn: RunnerFunction;
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: ExecutionReporterProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.fn = new RunnerFunction(this, 'ReportFunction', {
+      config: props.config,
+      entry: join(props.handlersDir, 'report-execution.ts'),
+      memoryMb: 256,
+      timeout: Duration.minutes(1),
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+      environment: {
+        BACKUP_STATE_MACHINE_ARN: props.backupStateMachine.stateMachineArn,
+        RESTORE_STATE_MACHINE_ARN: props.restoreStateMachine.stateMachineArn,
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+      },
+      // Invoked asynchronously by EventBridge: a report that fails all of Lambda's retries lands here.
+      functionProps: { deadLetterQueue: props.deadLetterQueue },
+    });
+    const executionsOf = (machine: { stateMachineName: string }) =>
+      Arn.format({ service: 'states', resource: 'execution', resourceName: `${machine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: [executionsOf(props.backupStateMachine), executionsOf(props.restoreStateMachine)],
+      }),
+    );
+    acknowledgeExecutionsGrant(this.fn, props.backupStateMachine, 'The reporter reads the history of finished backups');
+    acknowledgeExecutionsGrant(this.fn, props.restoreStateMachine, 'The reporter reads the history of finished restores');
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [Arn.format({ service: 'events', resource: 'event-bus', resourceName: 'default' }, stack)] }),
+    );
+    this.rule = new events.Rule(this, 'StatusChangeRule', {
+      description: 'backup-runner: every finished backup or restore execution -> report (events, metrics)',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [props.backupStateMachine.stateMachineArn, props.restoreStateMachine.stateMachineArn],
+        },
+      },
+      targets: [new targets.LambdaFunction(this.fn, { deadLetterQueue: props.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
+  }
+}
+
+export interface FreshnessCheckProps {
+  readonly config: RunnerConfig;
+  readonly archive: ArchiveBucket;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly handlersDir: string;
+  /** How often the check runs; the stale alarms' period. */
+  readonly every: Duration;
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Publishes the age of each scheduled device's newest committed backup, from one listing of the
+ * archive keys (the key holds the time: no manifest reads). Reads the listing only.
+ */
+export class FreshnessCheck extends Construct {
+  readonly fn: RunnerFunction;
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: FreshnessCheckProps) {
+    super(scope, id);
+    this.fn = new RunnerFunction(this, 'CheckFunction', {
+      config: props.config,
+      entry: join(props.handlersDir, 'check-freshness.ts'),
+      memoryMb: 512,
+      timeout: Duration.minutes(5),
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+      environment: { ARCHIVE_BUCKET: props.archive.bucket.bucketName, POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE },
+      functionProps: { deadLetterQueue: props.deadLetterQueue },
+    });
+    const prefix = props.archive.prefix;
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.archive.bucket.bucketArn],
+        ...(prefix ? { conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}),
+      }),
+    );
+    this.rule = new events.Rule(this, 'Rule', {
+      description: `backup-runner: freshness check every ${props.every.toMinutes()} minutes`,
+      schedule: events.Schedule.rate(props.every),
+      // A late check is worthless once the next has run.
+      targets: [new targets.LambdaFunction(this.fn, { deadLetterQueue: props.deadLetterQueue, retryAttempts: 2, maxEventAge: props.every })],
+    });
+  }
+}
+
+export interface BackupAlarmsProps {
+  readonly config: RunnerConfig;
+  readonly topic: sns.ITopic;
+  /** Staleness threshold per scheduled device, hours. */
+  readonly staleHours: ReadonlyMap<string, number>;
+  readonly freshnessEvery: Duration;
+  readonly reporter: lambda.IFunction;
+  readonly freshness?: lambda.IFunction;
+  readonly dispatcher?: lambda.IFunction;
+  readonly deadLetterQueue: sqs.IQueue;
+}
+
+/**
+ * The alarms. Each goes to ALARM once when its problem starts and back to OK when it is over
+ * (SNS is told both): per device "latest backup failed" (TreatMissingData IGNORE, so it stays in
+ * ALARM between runs until a success), per scheduled device "stale" (newest committed backup
+ * older than 1.5x the schedule's interval), and the watchers of the watchers: the freshness
+ * heartbeat, reporter and dispatcher errors, undelivered events.
+ */
+export class BackupAlarms extends Construct {
+  readonly failing = new Map<string, cw.Alarm>();
+  readonly stale = new Map<string, cw.Alarm>();
+  readonly system: cw.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: BackupAlarmsProps) {
+    super(scope, id);
+    const stackName = Stack.of(this).stackName;
+    const notify = (alarm: cw.Alarm): cw.Alarm => {
+      alarm.addAlarmAction(new cwActions.SnsAction(props.topic));
+      alarm.addOkAction(new cwActions.SnsAction(props.topic));
+      return alarm;
+    };
+    for (const device of props.config.devices) {
+      this.failing.set(
+        device.id,
+        notify(
+          new cw.Alarm(this, `Failing-${device.id}`, {
+            alarmName: `${stackName}-backup-failing-${device.id}`,
+            alarmDescription: `The latest backup of ${device.id} failed (the "Backup Failed" event has the error). OK again after its next successful backup.`,
+            metric: runnerMetric(METRICS.lastBackupFailed, { deviceId: device.id, statistic: 'Maximum', period: Duration.minutes(1) }),
+            threshold: 1,
+            comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: cw.TreatMissingData.IGNORE,
+          }),
+        ),
+      );
+    }
+    for (const [deviceId, hours] of props.staleHours) {
+      this.stale.set(
+        deviceId,
+        notify(
+          new cw.Alarm(this, `Stale-${deviceId}`, {
+            alarmName: `${stackName}-backup-stale-${deviceId}`,
+            alarmDescription: `${deviceId} has no committed backup newer than ${hours} h (1.5x its schedule's longest interval).`,
+            metric: runnerMetric(METRICS.newestBackupAge, { deviceId, statistic: 'Maximum', period: props.freshnessEvery }),
+            threshold: hours,
+            comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: cw.TreatMissingData.IGNORE,
+          }),
+        ),
+      );
+    }
+    if (props.freshness) {
+      this.system.push(
+        notify(
+          new cw.Alarm(this, 'FreshnessCheckMissing', {
+            alarmName: `${stackName}-freshness-check-missing`,
+            alarmDescription: 'The freshness check has not reported for two periods: stale devices would go unnoticed.',
+            metric: runnerMetric(METRICS.devicesChecked, { statistic: 'SampleCount', period: props.freshnessEvery }),
+            threshold: 1,
+            comparisonOperator: cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluationPeriods: 2,
+            treatMissingData: cw.TreatMissingData.BREACHING,
+          }),
+        ),
+      );
+    }
+    const errors = (name: string, fn: lambda.IFunction, what: string) =>
+      notify(
+        new cw.Alarm(this, name, {
+          alarmName: `${stackName}-${name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
+          alarmDescription: what,
+          metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+          threshold: 1,
+          comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    this.system.push(errors('ReporterErrors', props.reporter, 'The execution reporter failed: backup events and metrics may be missing; see its log.'));
+    if (props.dispatcher) this.system.push(errors('DispatcherErrors', props.dispatcher, 'A dispatcher tick failed: scheduled backups may not start; see its log.'));
+    this.system.push(
+      notify(
+        new cw.Alarm(this, 'UndeliveredEvents', {
+          alarmName: `${stackName}-undelivered-events`,
+          alarmDescription: 'Events or reports could not be delivered and wait in the dead-letter queue.',
+          metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+          threshold: 1,
+          comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+        }),
+      ),
+    );
+  }
+
+  all(): cw.Alarm[] {
+    return [...this.failing.values(), ...this.stale.values(), ...this.system];
+  }
+}
+
+/** Restore outcomes go to the alerts topic as they happen (an operator waits for them). */
+export class RestoreNotifications extends Construct {
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: { readonly topic: sns.ITopic; readonly deadLetterQueue: sqs.IQueue }) {
+    super(scope, id);
+    this.rule = new events.Rule(this, 'Rule', {
+      description: 'backup-runner: restore outcomes -> alerts topic',
+      eventPattern: { source: [EVENT_SOURCE], detailType: [DETAIL_TYPES.restoreSucceeded, DETAIL_TYPES.restoreFailed] },
+      targets: [new targets.SnsTopic(props.topic, { deadLetterQueue: props.deadLetterQueue })],
+    });
+  }
+}
+
+/** One dashboard for the fleet; per-device lines come from SEARCH expressions, so it fits any fleet size. */
+export class RunnerDashboard extends Construct {
+  readonly dashboard: cw.Dashboard;
+
+  constructor(scope: Construct, id: string, props: { readonly alarms: readonly cw.Alarm[] }) {
+    super(scope, id);
+    const hour = Duration.hours(1);
+    const perDevice = (metricName: string, statistic: string, label: string) =>
+      new cw.MathExpression({
+        expression: `SEARCH('{${METRIC_NAMESPACE},deviceId,service} MetricName="${metricName}"', '${statistic}', 3600)`,
+        usingMetrics: {},
+        label,
+        period: hour,
+      });
+    this.dashboard = new cw.Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-backups`,
+      defaultInterval: Duration.days(7),
+    });
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: 'Backups per hour (fleet)',
+        left: [runnerMetric(METRICS.backupsSucceeded, { statistic: 'Sum', period: hour }), runnerMetric(METRICS.backupsFailed, { statistic: 'Sum', period: hour })],
+        width: 12,
+      }),
+      new cw.GraphWidget({ title: 'Age of the newest committed backup (hours)', left: [perDevice(METRICS.newestBackupAge, 'Maximum', '')], width: 12 }),
+    );
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({ title: 'Transfer MB/s per device', left: [perDevice(METRICS.transferThroughput, 'Average', '')], width: 8 }),
+      new cw.GraphWidget({ title: 'Backup size (bytes) per device', left: [perDevice(METRICS.backupBytes, 'Maximum', '')], width: 8 }),
+      new cw.GraphWidget({ title: 'Backup duration (s) per device', left: [perDevice(METRICS.backupDuration, 'Maximum', '')], width: 8 }),
+    );
+    // The widget takes at most 100 alarms; the system alarms and the first devices' come first.
+    const shown = [...props.alarms].slice(0, 100);
+    this.dashboard.addWidgets(new cw.AlarmStatusWidget({ title: 'Alarms', alarms: shown, width: 24, height: Math.min(12, 2 + Math.ceil(shown.length / 4)) }));
+  }
+}
+
+export interface MonitoringProps {
+  readonly config: RunnerConfig;
+  readonly archive: ArchiveBucket;
+  readonly backupStateMachine: ExecutionReporterProps['backupStateMachine'];
+  readonly restoreStateMachine: ExecutionReporterProps['restoreStateMachine'];
+  /** The dispatcher, when the stack has schedules: its errors alarm. */
+  readonly dispatcher?: lambda.IFunction;
+  /** @default '<repository>/lambdas/handlers' */
+  readonly handlersDir?: string;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * The instant schedules' intervals are measured from (the stale thresholds).
+   * @default - the time of synthesis
+   */
+  readonly now?: Date;
+}
+
+/** All of the runner's monitoring: see the constructs above. */
+export class Monitoring extends Construct {
+  readonly alerts: AlertTopic;
+  readonly undelivered: UndeliveredEventsQueue;
+  readonly reporter: ExecutionReporter;
+  readonly freshness: FreshnessCheck | undefined;
+  readonly alarms: BackupAlarms;
+  readonly dashboard: RunnerDashboard;
+  /** Staleness threshold (hours) per scheduled device. */
+  readonly staleHours: ReadonlyMap<string, number>;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const handlersDir = props.handlersDir ?? join(PROJECT_ROOT, 'lambdas', 'handlers');
+    this.staleHours = staleThresholdHours(props.config.devices, props.now ?? new Date());
+    this.undelivered = new UndeliveredEventsQueue(this, 'Undelivered');
+    const dlq = this.undelivered.queue;
+    this.alerts = new AlertTopic(this, 'Alerts', { emails: props.config.alerts?.email ?? [], deadLetterQueue: dlq });
+    this.reporter = new ExecutionReporter(this, 'Reporter', {
+      config: props.config,
+      backupStateMachine: props.backupStateMachine,
+      restoreStateMachine: props.restoreStateMachine,
+      deadLetterQueue: dlq,
+      handlersDir,
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+    });
+    const freshnessEvery = freshnessInterval(this.staleHours);
+    this.freshness =
+      this.staleHours.size > 0
+        ? new FreshnessCheck(this, 'Freshness', {
+            config: props.config,
+            archive: props.archive,
+            deadLetterQueue: dlq,
+            handlersDir,
+            every: freshnessEvery,
+            ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+          })
+        : undefined;
+    this.alarms = new BackupAlarms(this, 'Alarms', {
+      config: props.config,
+      topic: this.alerts.topic,
+      staleHours: this.staleHours,
+      freshnessEvery,
+      reporter: this.reporter.fn,
+      ...(this.freshness ? { freshness: this.freshness.fn } : {}),
+      ...(props.dispatcher ? { dispatcher: props.dispatcher } : {}),
+      deadLetterQueue: dlq,
+    });
+    new RestoreNotifications(this, 'RestoreNotifications', { topic: this.alerts.topic, deadLetterQueue: dlq });
+    this.dashboard = new RunnerDashboard(this, 'Dashboard', { alarms: [...this.alarms.system, ...this.alarms.stale.values(), ...this.alarms.failing.values()] });
+  }
+}
+
+/**
+ * How often the freshness check runs: hourly, or every 15 minutes when a device's threshold is
+ * under 6 hours (an hourly check would be a large part of its allowance).
+ */
+export function freshnessInterval(staleHours: ReadonlyMap<string, number>): Duration {
+  const smallest = Math.min(...staleHours.values());
+  return Duration.minutes(smallest < 6 ? 15 : 60);
+}

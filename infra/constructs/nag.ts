@@ -1,0 +1,64 @@
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { IConstruct } from 'constructs';
+import type { ArchiveBucket } from './archive-bucket';
+
+/**
+ * cdk-nag acknowledgements the constructs share, each with its reason (test/infra/nag.spec.ts runs
+ * AwsSolutionsChecks and ServerlessChecks on the whole app). Findings about a wildcard name the
+ * resource the way cdk-nag prints it, `<LogicalId.Attribute>`, so one acknowledgement covers that
+ * one wildcard and nothing else.
+ */
+
+/** `<LogicalId.Arn>` of a construct's CloudFormation resource, as cdk-nag writes it in a finding id. */
+export function nagRef(construct: IConstruct, attribute = 'Arn'): string {
+  const cfn = construct instanceof CfnResource ? construct : construct.node.defaultChild;
+  if (!(cfn instanceof CfnResource)) throw new Error(`nagRef: ${construct.node.path} has no CloudFormation resource`);
+  const stack = Stack.of(cfn);
+  return `<${String(stack.resolve(stack.getLogicalId(cfn)))}.${attribute}>`;
+}
+
+/** A function Step Functions invokes synchronously: its failures are the state machine's Retry/Catch, not a DLQ's. */
+export function acknowledgeStateMachineTask(fn: lambda.IFunction): void {
+  Validations.of(fn).acknowledge({
+    id: 'Serverless-LambdaDLQ',
+    reason: 'Invoked synchronously by the state machine, whose Retry and Catch rules handle every failure; a Lambda DLQ only applies to asynchronous invocations',
+  });
+}
+
+/** The archive grants end in a wildcard under the backup prefix: object keys are made at run time. */
+export function acknowledgeArchivePrefixGrant(fn: lambda.IFunction, archive: ArchiveBucket): void {
+  const bucket = nagRef(archive.bucket);
+  for (const pattern of [`${archive.prefix}*`, `${archive.prefix}*.manifest.json`]) {
+    Validations.of(fn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucket}/${pattern}]`,
+      reason: `Scoped to the archive's backup prefix (${archive.prefix || 'the whole bucket: archive.prefix is empty'}): each run writes or reads keys named at run time (device/date/run id)`,
+    });
+  }
+}
+
+/**
+ * A state machine's role: CDK's LambdaInvoke grants each function and its versions (`ARN:*`),
+ * and X-Ray tracing needs `*` (no resource-level permissions).
+ */
+export function acknowledgeStateMachineRole(machine: sfn.StateMachine, functions: readonly lambda.IFunction[]): void {
+  for (const fn of functions) {
+    Validations.of(machine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagRef(fn)}:*]`,
+      reason: 'LambdaInvoke grants the runner\'s own function and its versions/aliases (ARN:*), no other function',
+    });
+  }
+  Validations.of(machine).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray tracing (PutTraceSegments, PutTelemetryRecords, GetSampling*) has no resource-level permissions',
+  });
+}
+
+/** A grant on every execution of a state machine (execution ARNs are made at run time). */
+export function acknowledgeExecutionsGrant(scope: IConstruct, machine: IConstruct, what: string): void {
+  Validations.of(scope).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${nagRef(machine, 'Name')}:*]`,
+    reason: `${what}: execution ARNs are only known at run time; the grant covers the executions of this one state machine`,
+  });
+}
