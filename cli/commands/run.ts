@@ -5,6 +5,7 @@ import { loadConfigFile } from '../../lambdas/config/load';
 import { openArchiveTarget } from '../local/archive-target';
 import { runBackupsLocally, type LocalRunResult } from '../local/run-backups';
 import { formatBytes, formatTable } from '../output/table';
+import { attachUploadProgress } from '../output/transfer-progress';
 
 export interface RunCommandOptions {
   config: string;
@@ -22,12 +23,15 @@ export async function runCommand(options: RunCommandOptions, out: NodeJS.Writabl
     : secretsManagerSource(new SecretsManagerClient({}));
   const log = stderrLog(options.verbose ? 'debug' : options.json ? 'warn' : 'info');
   const archive = await openArchiveTarget(config.archive);
+  // A live upload line on a terminal only; --json and --verbose keep stderr to whole lines.
+  const progress = options.json || options.verbose ? { stop() {} } : attachUploadProgress(archive.s3, process.stderr);
   try {
     log.info(`archive: ${archive.description}`);
     const results = await runBackupsLocally({ config, deviceIds: options.device, secrets, archive, log });
     out.write(options.json ? results.map((r) => JSON.stringify(jsonLine(r))).join('\n') + '\n' : `${resultTable(results)}\n`);
     return results.every((r) => r.status === 'SUCCEEDED') ? 0 : 1;
   } finally {
+    progress.stop();
     await archive.close();
   }
 }

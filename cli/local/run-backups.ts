@@ -1,32 +1,22 @@
-import { ExecutionError, StateMachine, type RunOptions } from 'aws-local-stepfunctions';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { Log } from '../../lambdas/common/log';
-import type { SecretSource } from '../../lambdas/common/secrets';
 import { findDevice } from '../../lambdas/config/load';
-import type { RunnerConfig } from '../../lambdas/config/schema';
-import type { ArchiveChecksumOption } from '../../lambdas/transfer/upload-archive-object';
 import type { RetryStepResult } from '../../lambdas/workflow/decide-retry';
 import type { StepDeps } from '../../lambdas/workflow/deps';
 import type { BackupExecutionInput, RunState } from '../../lambdas/workflow/run-state';
 import { backupDefinitionFor } from '../../infra/local-definition';
 import { BACKUP_STEPS } from './backup-steps';
+import { describeFailure, executionTimestamp, localStepDeps, runLocalExecution, type LocalRunOverrides, type LocalStepOptions } from './local-execution';
 
-export interface LocalRunOptions {
-  config: RunnerConfig;
+export { followEvents } from './local-execution';
+
+export interface LocalRunOptions extends LocalStepOptions {
   /** Devices to back up; all of the config's when empty. */
   deviceIds?: readonly string[];
-  secrets: SecretSource;
-  /**
-   * `checksum`: the full-object checksum uploads ask for. Default 'none': a local archive is
-   * s3rver unless the caller says otherwise, and s3rver stores no checksums.
-   */
-  archive: { bucket: string; s3: S3Client; checksum?: ArchiveChecksumOption };
-  log: Log;
   /** Tests shorten waits and retry intervals with these (aws-local-stepfunctions overrides, in ms). */
-  overrides?: Pick<NonNullable<RunOptions['overrides']>, 'waitTimeOverrides' | 'retryIntervalOverrides'>;
-  now?: () => Date;
+  overrides?: LocalRunOverrides;
   /** How many devices run at once. */
   concurrency?: number;
+  /** Every event of every execution (aws-local-stepfunctions eventLogs: states entered and left, with their payloads). */
+  onEvent?: (event: unknown) => void;
 }
 
 export interface LocalRunResult {
@@ -81,15 +71,7 @@ export function localExecutionRunner(
 }
 
 function prepareLocalRuns(options: Omit<LocalRunOptions, 'deviceIds' | 'concurrency'>): { definition: object; deps: StepDeps } {
-  const definition = backupDefinitionFor(options.config);
-  const deps: StepDeps = {
-    config: options.config,
-    archive: { ...options.archive, checksum: options.archive.checksum ?? 'none' },
-    secrets: options.secrets,
-    log: options.log,
-    now: options.now ?? (() => new Date()),
-  };
-  return { definition, deps };
+  return { definition: backupDefinitionFor(options.config), deps: localStepDeps(options) };
 }
 
 async function runOne(
@@ -97,42 +79,29 @@ async function runOne(
   executionName: string,
   input: BackupExecutionInput,
   deps: StepDeps,
-  options: Pick<LocalRunOptions, 'overrides'>,
+  options: Pick<LocalRunOptions, 'overrides' | 'onEvent'>,
 ): Promise<LocalRunResult> {
   const startTime = deps.now();
   const deviceId = input.deviceId;
   let lastState: RunState | undefined;
-  // Only run states carry the device-side handle; DecideRetry's result is not one.
-  const remember = (state: RunState | RetryStepResult) => {
-    if ('handle' in state) lastState = state;
-    return state;
-  };
-  // Every Task state runs its step in-process. The local library's JSONValue type is looser
-  // than our step types; the ASL guarantees the shapes.
-  const taskResourceLocalHandlers = Object.fromEntries(
-    Object.entries(BACKUP_STEPS).map(([stateName, step]) => [
-      stateName,
-      async (event: unknown) => remember(await step(event as never, deps)) as unknown as never,
-    ]),
-  );
-  // The library annotates the definition it is given, so each execution gets its own copy.
-  const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
-  const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers, ...options.overrides },
-    context: {
-      Execution: {
-        Id: `arn:aws:states:local:000000000000:execution:BackupRunner:${executionName}`,
-        Name: executionName,
-        StartTime: startTime.toISOString(),
-        Input: input,
-        RoleArn: 'arn:aws:iam::000000000000:role/local',
-      },
-      StateMachine: { Id: 'arn:aws:states:local:000000000000:stateMachine:BackupRunner', Name: 'BackupRunner' },
-    } as never,
+  const result = runLocalExecution<RunState | RetryStepResult>({
+    definition,
+    stateMachineName: 'BackupRunner',
+    executionName,
+    startTime,
+    input,
+    steps: BACKUP_STEPS,
+    deps,
+    // Only run states carry the device-side handle; DecideRetry's result is not one.
+    onStepResult: (state) => {
+      if ('handle' in state) lastState = state;
+    },
+    overrides: options.overrides,
+    onEvent: options.onEvent,
   });
   const base = { device: deviceId, executionName };
   try {
-    const output = (await execution.result) as unknown as RunState & {
+    const output = (await result) as RunState & {
       cleanupError?: { Error: string; Cause: string };
       pruneError?: { Error: string; Cause: string };
     };
@@ -164,12 +133,5 @@ async function runOne(
 
 /** `ar11-lab-manual-20261122T081500Z`: unique per second, like the dispatcher's occurrence names. */
 export function manualExecutionName(deviceId: string, at: Date): string {
-  return `${deviceId}-manual-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
-}
-
-function describeFailure(error: unknown): { error: string; cause: string } {
-  // A Fail state surfaces as ExecutionError whose cause carries the caught error's name and message.
-  const inner = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
-  if (inner instanceof Error) return { error: inner.name, cause: inner.message };
-  return { error: 'Error', cause: String(inner) };
+  return `${deviceId}-manual-${executionTimestamp(at)}`;
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../common/errors';
@@ -40,20 +41,58 @@ export function requireEnv(name: string): string {
 
 export function powertoolsLog(log: Logger): Log {
   return {
-    debug: (message, extra) => log.debug(message, extra ?? {}),
-    info: (message, extra) => log.info(message, extra ?? {}),
-    warn: (message, extra) => log.warn(message, extra ?? {}),
-    error: (message, extra) => log.error(message, extra ?? {}),
+    debug: (message, extra) => log.debug(message, redactSecrets(extra ?? {})),
+    info: (message, extra) => log.info(message, redactSecrets(extra ?? {})),
+    warn: (message, extra) => log.warn(message, redactSecrets(extra ?? {})),
+    error: (message, extra) => log.error(message, redactSecrets(extra ?? {})),
   };
 }
 
-/** Wraps a step as a Lambda handler: per-invocation log keys, the step's typed error passed through. */
-export function stepHandler<E extends { deviceId?: string; executionName?: string; input?: { deviceId?: string } }, R>(
-  step: (event: E, deps: StepDeps) => Promise<R>,
-): (event: E) => Promise<R> {
-  return async (event) => {
+/**
+ * Field names whose values are credentials in any driver's secret or request (see each driver's
+ * secret.ts). Steps never log them; this is the net under that rule, for a future
+ * `log.debug('request', { headers })` that would.
+ */
+const SECRET_FIELD = /^(password|passphrase|privatekey|token|access_token|refresh_token|securitypassword|security_pwd|sshpassword|sshprivatekey|sshpassphrase|authorization|cookie|set-cookie|sec|user_credentials|secret_value|secretstring)$/i;
+
+/** A copy of `extra` with the values of credential-named fields (at any depth) replaced by "[redacted]". */
+export function redactSecrets(extra: Record<string, unknown>): Record<string, unknown> {
+  const walk = (value: unknown, depth: number): unknown => {
+    if (depth > 6 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_FIELD.test(k) ? '[redacted]' : walk(v, depth + 1)]));
+  };
+  return walk(extra, 0) as Record<string, unknown>;
+}
+
+/** What a step's event says about its device and execution, whichever step it is. */
+export interface StepEventKeys {
+  deviceId?: string;
+  executionName?: string;
+}
+
+/**
+ * The log keys of a step's event: the first steps get `{input: {deviceId}, executionName}`, the
+ * others the run state `{deviceId, executionName, ...}`, DecideRetry `{state: RunState, input}`.
+ */
+export function logKeysOf(event: unknown): StepEventKeys {
+  const o = (event ?? {}) as { deviceId?: unknown; executionName?: unknown; input?: { deviceId?: unknown }; state?: { deviceId?: unknown; executionName?: unknown } };
+  const str = (...values: unknown[]) => values.find((v): v is string => typeof v === 'string' && v !== '');
+  const deviceId = str(o.deviceId, o.input?.deviceId, o.state?.deviceId);
+  const executionName = str(o.executionName, o.state?.executionName);
+  return { ...(deviceId ? { deviceId } : {}), ...(executionName ? { executionName } : {}) };
+}
+
+/**
+ * Wraps a step as a Lambda handler: every log line of the invocation carries `deviceId` and
+ * `executionName` (and Lambda's request id), the step's typed error is passed through unchanged
+ * (Step Functions matches its name) after one `step failed` line with its name and message.
+ */
+export function stepHandler<E, R>(step: (event: E, deps: StepDeps) => Promise<R>): (event: E, context?: Context) => Promise<R> {
+  return async (event, context) => {
     logger.resetKeys();
-    logger.appendKeys({ deviceId: event.deviceId ?? event.input?.deviceId, executionName: event.executionName });
+    if (context) logger.addContext(context);
+    logger.appendKeys({ deviceId: 'unknown', executionName: 'unknown', ...logKeysOf(event) });
     try {
       return await step(event, lambdaDeps());
     } catch (error) {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { contentChunks, contentDigest } from '../common/content';
 import { pumpBody } from '../common/download';
 import { drainBody, mediaType, readSmallBody, sendEmpty, sendJson } from '../common/http';
-import { AuthenticatedRequestCountdown, takeServerError } from '../common/faults';
+import { takeServerError } from '../common/faults';
 import { decideRange } from '../common/range';
 import { routeRequest, type Route } from '../common/routes';
 import {
@@ -53,7 +53,6 @@ export class NpmV1Device {
   private readonly tokens: TokenStore;
   private nextId = 1;
   private rebootUntil = 0;
-  private readonly revokeCountdown = new AuthenticatedRequestCountdown();
   private readonly routes: Array<Route<Handler>>;
 
   /** Set by the server once listening: drops every open connection (the reboot). */
@@ -178,15 +177,7 @@ export class NpmV1Device {
   }
 
   private authenticate(req: IncomingMessage): boolean {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!match?.[1] || !this.tokens.isValid(match[1], this.now())) return false;
-    if (this.revokeCountdown.reached(this.faults.revokeTokensAfterRequests)) {
-      // Once: every token issued so far dies (this one too); fresh logins work again.
-      this.tokens.revokeAll();
-      delete this.faults.revokeTokensAfterRequests;
-      return false;
-    }
-    return true;
+    return this.tokens.authenticate(req.headers.authorization, this.now(), this.faults);
   }
 
   // ---- handlers ----

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { AuthenticatedRequestCountdown } from '../common/faults';
 
 /**
  * The device's state and the pure rules that turn timestamps into the statuses the API reports.
@@ -103,9 +104,10 @@ export function restoreStatusView(
   return { status: 'completed', last_restore_time: lastRestoreTime(latest), status_message: `Restore of backup ${latest.backupId} completed` };
 }
 
-/** Issued bearer tokens with their expiry; a reboot or the revoke fault clears them all. */
+/** Issued bearer tokens with their expiry (npm.backup 1.0 and 2.0 alike); a reboot or the revoke fault clears them all. */
 export class TokenStore {
   private readonly tokens = new Map<string, number>();
+  private readonly revokeCountdown = new AuthenticatedRequestCountdown();
 
   constructor(private readonly ttlSeconds: number) {}
 
@@ -128,5 +130,21 @@ export class TokenStore {
 
   revokeAll(): void {
     this.tokens.clear();
+  }
+
+  /**
+   * Whether an Authorization header ("Bearer <token>") carries a live token. A request that does
+   * counts against `faults.revokeTokensAfterRequests`: once it is reached, every token issued so
+   * far dies (this one too), the fault removes itself, and fresh logins work again.
+   */
+  authenticate(authorization: string | undefined, now: number, faults: { revokeTokensAfterRequests?: number }): boolean {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match?.[1] || !this.isValid(match[1], now)) return false;
+    if (this.revokeCountdown.reached(faults.revokeTokensAfterRequests)) {
+      this.revokeAll();
+      delete faults.revokeTokensAfterRequests;
+      return false;
+    }
+    return true;
   }
 }

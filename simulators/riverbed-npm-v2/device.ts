@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { NPM_V2_API, npmV2InferredPaths, npmV2Paths } from '../../lambdas/drivers/riverbed-npm-v2';
 import { contentChunks, contentDigest, contentStream } from '../common/content';
 import { pumpBody } from '../common/download';
-import { AuthenticatedRequestCountdown, takeServerError } from '../common/faults';
+import { takeServerError } from '../common/faults';
 import { drainBody, mediaType, readSmallBody, sendEmpty, sendJson } from '../common/http';
 import { routeRequest, type Route } from '../common/routes';
 import { TokenStore } from '../riverbed-npm-v1/state';
@@ -70,7 +70,6 @@ export class NpmV2Device {
   private latestBackupId: string | undefined;
   private nextServerId = LOCAL_SERVER_ID + 1;
   private rebootUntil = 0;
-  private readonly revokeCountdown = new AuthenticatedRequestCountdown();
   private readonly routes: Array<Route<Handler>>;
   dropConnections: () => void = () => {};
 
@@ -223,14 +222,7 @@ export class NpmV2Device {
   }
 
   private authenticate(req: IncomingMessage): boolean {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!match?.[1] || !this.tokens.isValid(match[1], this.now())) return false;
-    if (this.revokeCountdown.reached(this.faults.revokeTokensAfterRequests)) {
-      this.tokens.revokeAll();
-      delete this.faults.revokeTokensAfterRequests;
-      return false;
-    }
-    return true;
+    return this.tokens.authenticate(req.headers.authorization, this.now(), this.faults);
   }
 
   // ---- handlers ----

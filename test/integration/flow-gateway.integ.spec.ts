@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startEmbeddedS3, type EmbeddedS3 } from '../../cli/local/embedded-s3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runBackupsLocally, type LocalRunResult } from '../../cli/local/run-backups';
 import { createDeviceHttpClient } from '../../lambdas/common/http';
 import { silentLog } from '../../lambdas/common/log';
@@ -12,8 +9,9 @@ import { staticSecretSource } from '../../lambdas/common/secrets';
 import { parseConfig } from '../../lambdas/config/load';
 import type { DeviceConfig } from '../../lambdas/config/schema';
 import { createFlowGatewayDriver } from '../../lambdas/drivers/riverbed-flow-gateway';
-import { startSshd, type Sshd } from '../../simulators/common/sshd';
 import { startFlowGatewaySimulator, type FlowGatewaySimulator, type FlowGatewaySimulatorOptions } from '../../simulators/riverbed-flow-gateway';
+import { useEmbeddedS3, useSshd } from './support/file-fixture';
+import { fastRunOverrides } from './support/local-run';
 import { freshBucket, listKeys, objectStream, racingClock, readObject, tarFileDigests } from './support/ssh-devices';
 
 /**
@@ -25,25 +23,13 @@ const DEVICE_SECRET = 'backup-runner/fg1';
 const LANDING_SECRET = 'backup-runner/landing';
 const SECURITY_PASSWORD = 'secret-encryption-key';
 const LANDING_PASSWORD = 'landing-pw';
-const FAST = {
-  waitTimeOverrides: { WaitForDevice: 30 },
-  retryIntervalOverrides: { StartBackup: 20, PollBackup: 20, TransferToArchive: 20, DeleteDeviceCopy: 20 },
-};
+const FAST = fastRunOverrides(30);
 
-let sshd: Sshd;
-let s3: EmbeddedS3;
-let work: string;
+const sshd = useSshd();
+const s3 = useEmbeddedS3('fg-integ-');
 let sim: FlowGatewaySimulator | undefined;
 let runCounter = 0;
 
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'fg-integ-'));
-  [sshd, s3] = await Promise.all([startSshd(), startEmbeddedS3({ directory: join(work, 's3'), buckets: [] })]);
-});
-afterAll(async () => {
-  await Promise.all([sshd?.close(), s3?.close()]);
-  await rm(work, { recursive: true, force: true });
-});
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
@@ -83,7 +69,7 @@ const secrets = () =>
   });
 
 async function run(scenario: Scenario = {}): Promise<{ result: LocalRunResult; bucket: string; keys: string[]; landingPath: string }> {
-  const landingPath = join(work, `landing-${++runCounter}`);
+  const landingPath = join(s3.directory, `landing-${++runCounter}`);
   const { mkdir } = await import('node:fs/promises');
   await mkdir(landingPath);
   sim = await startFlowGatewaySimulator({

@@ -1,14 +1,10 @@
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/common/log';
 import { staticSecretSource } from '../../lambdas/common/secrets';
 import { parseConfig } from '../../lambdas/config/load';
-import { startEmbeddedS3 } from '../../cli/local/embedded-s3';
 import { runBackupsLocally, type LocalRunResult } from '../../cli/local/run-backups';
 import {
   expectedBackupDigest,
@@ -16,6 +12,8 @@ import {
   type NpmV1Simulator,
   type NpmV1SimulatorOptions,
 } from '../../simulators/riverbed-npm-v1';
+import { useEmbeddedS3 } from './support/file-fixture';
+import { fastRunOverrides } from './support/local-run';
 
 /**
  * Local runs of the synthesized state machine (aws-local-stepfunctions) with the real step code,
@@ -24,24 +22,12 @@ import {
  */
 const SIZE = 3 * 1024 * 1024 + 123;
 const SECRET = 'backup-runner/ar11';
-const FAST = {
-  waitTimeOverrides: { WaitForDevice: 50 },
-  retryIntervalOverrides: { StartBackup: 20, PollBackup: 20, TransferToArchive: 20, DeleteDeviceCopy: 20 },
-};
+const FAST = fastRunOverrides(50);
 
-let s3: { endpoint: string; client: S3Client; close(): Promise<void> };
-let dir: string;
+const s3 = useEmbeddedS3('local-run-');
 let sim: NpmV1Simulator | undefined;
 let bucketCounter = 0;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'local-run-'));
-  s3 = await startEmbeddedS3({ directory: dir, buckets: [] });
-});
-afterAll(async () => {
-  await s3.close();
-  await rm(dir, { recursive: true, force: true });
-});
 afterEach(async () => {
   await sim?.close();
   sim = undefined;

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startEmbeddedS3, type EmbeddedS3 } from '../../cli/local/embedded-s3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runBackupsLocally, type LocalRunResult } from '../../cli/local/run-backups';
 import { createDeviceHttpClient } from '../../lambdas/common/http';
 import { silentLog } from '../../lambdas/common/log';
@@ -12,8 +10,9 @@ import { staticSecretSource } from '../../lambdas/common/secrets';
 import { parseConfig } from '../../lambdas/config/load';
 import type { DeviceConfig } from '../../lambdas/config/schema';
 import { createQRadarDriver } from '../../lambdas/drivers/qradar';
-import { startSshd, type Sshd } from '../../simulators/common/sshd';
 import { startQRadarSimulator, type QRadarSimulator, type QRadarSimulatorOptions } from '../../simulators/qradar';
+import { useEmbeddedS3, useSshd } from './support/file-fixture';
+import { fastRunOverrides } from './support/local-run';
 import { freshBucket, listKeys, objectStream, racingClock, readObject } from './support/ssh-devices';
 
 /**
@@ -23,26 +22,14 @@ import { freshBucket, listKeys, objectStream, racingClock, readObject } from './
  */
 const SECRET = 'backup-runner/qradar';
 const TOKEN = 'sec-token-123';
-const FAST = {
-  waitTimeOverrides: { WaitForDevice: 30 },
-  retryIntervalOverrides: { StartBackup: 20, PollBackup: 20, TransferToArchive: 20, DeleteDeviceCopy: 20 },
-};
+const FAST = fastRunOverrides(30);
 const SIZE = 3 * 1024 * 1024 + 5;
 
-let sshd: Sshd;
-let s3: EmbeddedS3;
-let work: string;
+const sshd = useSshd();
+const s3 = useEmbeddedS3('qradar-integ-');
 let sim: QRadarSimulator | undefined;
 let counter = 0;
 
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'qradar-integ-'));
-  [sshd, s3] = await Promise.all([startSshd(), startEmbeddedS3({ directory: join(work, 's3'), buckets: [] })]);
-});
-afterAll(async () => {
-  await Promise.all([sshd?.close(), s3?.close()]);
-  await rm(work, { recursive: true, force: true });
-});
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
@@ -73,7 +60,7 @@ function deviceConfig(scenario: Scenario) {
 const secrets = (token = TOKEN) => staticSecretSource({ [SECRET]: { token, sshUsername: sshd.username, sshPrivateKey: sshd.clientPrivateKey } });
 
 async function run(scenario: Scenario = {}): Promise<{ result: LocalRunResult; bucket: string; keys: string[]; backupDirectory: string }> {
-  const backupDirectory = join(work, `store-backup-${++counter}`);
+  const backupDirectory = join(s3.directory, `store-backup-${++counter}`);
   await mkdir(backupDirectory);
   sim = await startQRadarSimulator({ token: TOKEN, backupDirectory, backupSize: SIZE, backupDurationMs: 200, seed: 9, ...scenario.simulator });
   const bucket = await freshBucket(s3.client, 'qr');

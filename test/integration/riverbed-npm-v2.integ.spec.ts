@@ -1,11 +1,9 @@
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startEmbeddedS3 } from '../../cli/local/embedded-s3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runBackupsLocally, type LocalRunResult } from '../../cli/local/run-backups';
 import { createDeviceHttpClient } from '../../lambdas/common/http';
 import { silentLog } from '../../lambdas/common/log';
@@ -14,8 +12,9 @@ import { parseConfig } from '../../lambdas/config/load';
 import type { NpmV2DeviceConfig, RunnerConfig } from '../../lambdas/config/schema';
 import type { ArchivedBackupFacts, RestoreHandle, RestoreProgress } from '../../lambdas/drivers/driver';
 import { createRiverbedNpmV2Driver } from '../../lambdas/drivers/riverbed-npm-v2';
-import { startSshd, type Sshd } from '../../simulators/common/sshd';
 import { expectedNpmV2Digest, startNpmV2Simulator, type NpmV2Simulator, type NpmV2SimulatorOptions } from '../../simulators/riverbed-npm-v2';
+import { useEmbeddedS3, useSshd } from './support/file-fixture';
+import { fastRunOverrides } from './support/local-run';
 
 /**
  * npm.backup 2.0 end to end: the synthesized state machine with the real steps, the 2.0
@@ -25,25 +24,13 @@ import { expectedNpmV2Digest, startNpmV2Simulator, type NpmV2Simulator, type Npm
 const SIZE = 1024 * 1024 + 77;
 const SECRET = 'backup-runner/ar12';
 const LANDING = 'backup-runner/landing';
-const FAST = {
-  waitTimeOverrides: { WaitForDevice: 50 },
-  retryIntervalOverrides: { StartBackup: 20, PollBackup: 20, TransferToArchive: 20, DeleteDeviceCopy: 20 },
-};
+const FAST = fastRunOverrides(50);
 
-let s3: { endpoint: string; client: S3Client; close(): Promise<void> };
-let sshd: Sshd;
-let dir: string;
+const s3 = useEmbeddedS3('npm-v2-');
+const sshd = useSshd();
 let sim: NpmV2Simulator | undefined;
 let counter = 0;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'npm-v2-'));
-  [s3, sshd] = await Promise.all([startEmbeddedS3({ directory: join(dir, 's3'), buckets: [] }), startSshd()]);
-});
-afterAll(async () => {
-  await Promise.all([s3?.close(), sshd?.close()]);
-  await rm(dir, { recursive: true, force: true });
-});
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
@@ -57,7 +44,7 @@ interface Scenario {
 }
 
 async function run(scenario: Scenario = {}) {
-  const filerDir = await mkdtemp(join(dir, 'filer-'));
+  const filerDir = await mkdtemp(join(s3.directory, 'filer-'));
   sim = await startNpmV2Simulator({ tls: true, backupSize: SIZE, backupDurationMs: 200, rebootMs: 600, seed: 12, ...scenario.simulator });
   const bucket = `npm-v2-${++counter}`;
   await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -156,7 +143,7 @@ describe('npm.backup 2.0: local backup runs', () => {
   });
 
   it('uses an existing filer that matches, and logs in again when the token is revoked mid-run', async () => {
-    const filerDir = await mkdtemp(join(dir, 'existing-'));
+    const filerDir = await mkdtemp(join(s3.directory, 'existing-'));
     const { result } = await run({
       simulator: { servers: [{ name: 's3-landing', host: sshd.host, port: sshd.port, path: `${filerDir}/`, user: sshd.username }], faults: { revokeTokensAfterRequests: 3 } },
       server: { path: filerDir },

@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, truncate, unlink,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/common/log';
 import {
@@ -16,6 +15,7 @@ import {
   type SshEndpoint,
 } from '../../lambdas/transfer/sftp';
 import { startSshd, type Sshd } from '../../simulators/common/sshd';
+import { untarInMemory } from '../unit/support/untar';
 
 /**
  * The SFTP source against a real OpenSSH sshd on loopback: exact bytes of a file and of a
@@ -53,31 +53,6 @@ async function collect(stream: Readable): Promise<Buffer> {
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** Every file of a tar as name -> bytes, plus directories and links. */
-async function untarInMemory(tar: Buffer): Promise<{ files: Map<string, Buffer>; dirs: string[]; links: Map<string, string> }> {
-  const files = new Map<string, Buffer>();
-  const dirs: string[] = [];
-  const links = new Map<string, string>();
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        if (header.type === 'file') files.set(header.name, Buffer.concat(chunks));
-        if (header.type === 'directory') dirs.push(header.name);
-        if (header.type === 'symlink') links.set(header.name, header.linkname ?? '');
-        next();
-      });
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.end(tar);
-  await done;
-  return { files, dirs, links };
-}
 
 describe('SFTP source (real sshd)', () => {
   it('streams one file with its exact bytes and the size from the open handle', async () => {

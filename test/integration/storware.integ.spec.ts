@@ -1,10 +1,6 @@
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startEmbeddedS3 } from '../../cli/local/embedded-s3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runBackupsLocally, type LocalRunResult } from '../../cli/local/run-backups';
 import { createDeviceHttpClient } from '../../lambdas/common/http';
 import { silentLog } from '../../lambdas/common/log';
@@ -14,6 +10,8 @@ import type { RunnerConfig, StorwareDeviceConfig } from '../../lambdas/config/sc
 import type { ArchivedBackupFacts, RestoreProgress } from '../../lambdas/drivers/driver';
 import { createStorwareDriver, STORWARE_RECORD_FORMAT } from '../../lambdas/drivers/storware';
 import { DEFAULT_STORWARE_ENTITIES, startStorwareSimulator, type StorwareSimulator, type StorwareSimulatorOptions } from '../../simulators/storware';
+import { useEmbeddedS3 } from './support/file-fixture';
+import { fastRunOverrides } from './support/local-run';
 
 /**
  * Storware end to end: the synthesized state machine (aws-local-stepfunctions) with the real
@@ -21,26 +19,14 @@ import { DEFAULT_STORWARE_ENTITIES, startStorwareSimulator, type StorwareSimulat
  * operations against the simulator, fed with the archived object.
  */
 const SECRET = 'backup-runner/storware';
-const FAST = {
-  waitTimeOverrides: { WaitForDevice: 50 },
-  retryIntervalOverrides: { StartBackup: 20, PollBackup: 20, TransferToArchive: 20, DeleteDeviceCopy: 20 },
-};
+const FAST = fastRunOverrides(50);
 const [VM1, VM2] = DEFAULT_STORWARE_ENTITIES.map((e) => e.guid) as [string, string];
 const HYPERVISOR = '7e57a11c-0000-4000-8000-00000000beef';
 
-let s3: { endpoint: string; client: S3Client; close(): Promise<void> };
-let dir: string;
+const s3 = useEmbeddedS3('storware-run-');
 let sim: StorwareSimulator | undefined;
 let bucketCounter = 0;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'storware-run-'));
-  s3 = await startEmbeddedS3({ directory: dir, buckets: [] });
-});
-afterAll(async () => {
-  await s3.close();
-  await rm(dir, { recursive: true, force: true });
-});
 afterEach(async () => {
   await sim?.close();
   sim = undefined;

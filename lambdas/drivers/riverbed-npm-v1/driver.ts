@@ -6,7 +6,6 @@ import { planRoomForBackup } from './make-room';
 import { npmV1Paths } from './paths';
 import { parseBackup, parseBackupList, progressOf, type NpmBackup } from './responses';
 import { createNpmV1Restore } from './restore';
-import { parseNpmCredentials } from './secret';
 import { errorFromResponse, NpmSession } from './session';
 
 const DEFAULT_CONTENT_TYPE = 'application/x-gzip';
@@ -16,15 +15,9 @@ const DEFAULT_CONTENT_TYPE = 'application/x-gzip';
  * download over HTTPS. Handles carry only the device's backup id.
  */
 export const createRiverbedNpmV1Driver: DriverFactory = (context: DriverContext): Driver => {
-  const { device, http, log } = context;
+  const { device, log } = context;
   const deviceId = device.id;
-  const session = new NpmSession({
-    deviceId,
-    secretName: device.secret,
-    credentials: parseNpmCredentials(context.secret, device.secret, deviceId),
-    http,
-    log,
-  });
+  const session = NpmSession.forDriver(context);
 
   const getBackup = async (backupId: string): Promise<NpmBackup> => {
     const path = npmV1Paths.backup(backupId);

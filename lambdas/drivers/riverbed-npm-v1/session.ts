@@ -2,10 +2,11 @@ import type { Readable } from 'node:stream';
 import { AuthenticationFailed, DeviceRejectedRequest } from '../../common/errors';
 import type { DeviceHttpClient, DeviceRequest, DeviceResponse } from '../../common/http';
 import type { Log } from '../../common/log';
+import type { DriverContext } from '../driver';
 import { describeNpmError, errorForStatus, parseNpmErrorBody } from './device-errors';
 import { TOKEN_PATHS, type TokenApiVersion } from './paths';
 import { parseAccessToken } from './responses';
-import type { NpmCredentials } from './secret';
+import { parseNpmCredentials, type NpmCredentials } from './secret';
 
 /**
  * A body that can be sent twice (the session repeats a request after a fresh login): text and
@@ -41,6 +42,12 @@ export class NpmSession {
       log: Log;
     },
   ) {}
+
+  /** A driver's session: its device's credentials from the device's secret, over the driver's HTTP client and log. */
+  static forDriver(context: Pick<DriverContext, 'device' | 'secret' | 'http' | 'log'>): NpmSession {
+    const { device, http, log } = context;
+    return new NpmSession({ deviceId: device.id, secretName: device.secret, credentials: parseNpmCredentials(context.secret, device.secret, device.id), http, log });
+  }
 
   /** Sends with the current token; on a 401 logs in once more and repeats. Never returns a 401. */
   async send(request: SessionRequest): Promise<DeviceResponse> {

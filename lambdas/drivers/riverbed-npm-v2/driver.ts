@@ -4,7 +4,7 @@ import type { NpmV2DeviceConfig } from '../../config/schema';
 import { openRemoteFile, openSftpSession } from '../../transfer/sftp';
 import type { Artifact, BackupHandle, BackupProgress, Driver, DriverContext, DriverFactory, StartBackupRequest } from '../driver';
 import { RUNNER_MARKER } from '../driver';
-import { checkedSize, errorFromResponse, NpmSession, parseNpmCredentials } from '../riverbed-common';
+import { checkedSize, errorFromResponse, NpmSession } from '../riverbed-common';
 import { filerEndpoint, remoteFilerOf, type RemoteFiler } from './filer-access';
 import { planFiler } from './filer';
 import { isFilerFileOf, NPM_V2_BACKUP_CONTENT_TYPE, NPM_V2_BACKUP_EXTENSION, npmV2InferredPaths } from './inferred-paths';
@@ -30,15 +30,9 @@ import { createNpmV2Restore } from './restore';
  */
 export const createRiverbedNpmV2Driver: DriverFactory = (context: DriverContext): Driver => {
   const device = asNpmV2(context.device);
-  const { http, log } = context;
+  const { log } = context;
   const deviceId = device.id;
-  const session = new NpmSession({
-    deviceId,
-    secretName: device.secret,
-    credentials: parseNpmCredentials(context.secret, device.secret, deviceId),
-    http,
-    log,
-  });
+  const session = NpmSession.forDriver(context);
 
   const listServers = async (): Promise<NpmV2Server[]> =>
     parseServers(await session.json({ method: 'GET', path: npmV2Paths.servers }), deviceId, `the answer of GET ${npmV2Paths.servers}`);

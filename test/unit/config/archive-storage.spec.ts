@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../lambdas/common/errors';
 import { transitionProblems, type Transition } from '../../../lambdas/config/archive-storage';
 import { parseConfig } from '../../../lambdas/config/load';
+import { configIssues } from '../support/config-issues';
 
 const device = { id: 'ar11-lab', type: 'riverbed-npm-v1', url: 'https://ar11.example.net', secret: 'backup-runner/ar11-lab' };
 const withArchive = (archive: Record<string, unknown>) => ({ archive, devices: [device] });
-
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const t = (days: number, storageClass: Transition['storageClass']): Transition => ({ days, storageClass });
 
@@ -91,7 +81,7 @@ describe('archive storage config', () => {
     [{ objectLock: { mode: 'GOVERNANCE', days: 40_000 } }, /^archive\.objectLock\.days: must be at most 36500 days/],
     [{ s3: { checksum: 'MD5' } }, /^archive\.s3\.checksum: must be CRC64NVME, CRC32C or none/],
   ])('refuses %j, naming the field and what is allowed', (archive, message) => {
-    const issues = issuesOf(withArchive(archive));
+    const issues = configIssues(withArchive(archive));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatch(message);
   });

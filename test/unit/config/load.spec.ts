@@ -2,20 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../lambdas/common/errors';
 import { findDevice, loadConfigFile, parseConfig } from '../../../lambdas/config/load';
+import { configIssues } from '../support/config-issues';
 
 const device = { id: 'ar11-lab', type: 'riverbed-npm-v1', url: 'https://ar11.example.net/', secret: 'backup-runner/ar11-lab' };
-
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseConfig', () => {
   it('accepts the DESIGN.md sketch and fills defaults', () => {
@@ -62,11 +52,11 @@ describe('parseConfig', () => {
     [{ devices: [device] }, /^archive: is required/],
     [{ archive: {}, devices: [{ ...device, poll: { intervalSeconds: 60, maxIntervalSeconds: 10 } }] }, /^devices\[0\]\.poll\.maxIntervalSeconds: must be at least poll\.intervalSeconds/],
   ])('names the field and what is allowed (%#)', (raw, expected) => {
-    expect(issuesOf(raw).join('\n')).toMatch(expected);
+    expect(configIssues(raw).join('\n')).toMatch(expected);
   });
 
   it('reports every bad field at once', () => {
-    const issues = issuesOf({ archive: { prefix: 'x' }, devices: [{ ...device, id: 'A', url: 'nope' }] });
+    const issues = configIssues({ archive: { prefix: 'x' }, devices: [{ ...device, id: 'A', url: 'nope' }] });
     expect(issues).toHaveLength(3);
   });
 });

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../lambdas/common/errors';
 import { parseConfig } from '../../../lambdas/config/load';
 import { scheduleProblemsAt } from '../../../lambdas/schedule/config-check';
+import { configIssues } from '../support/config-issues';
 
 const device = { id: 'ar11-lab', type: 'riverbed-npm-v1', url: 'https://ar11.example.net', secret: 'backup-runner/ar11-lab' };
 const config = (schedule: unknown) => ({ archive: {}, devices: [{ ...device, schedule }] });
-
-function issuesOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).issues];
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('devices[].schedule in the config', () => {
   it('accepts RRULE text and the recurrence_rule object; timezone defaults to UTC or to the rule\'s own zone', () => {
@@ -36,7 +26,7 @@ describe('devices[].schedule in the config', () => {
     [{ rrule: 'DTSTART;TZID=America/New_York:20260101T020000\nRRULE:FREQ=DAILY', timezone: 'Europe/Budapest' }, /^devices\[0\]\.schedule\.timezone: the rule is in America\/New_York/],
     [{ rrule: 'FREQ=DAILY', timzone: 'UTC' }, /^devices\[0\]\.schedule: unknown field "timzone"/],
   ])('refuses an invalid schedule at load, naming the field and the reason (%#)', (schedule, expected) => {
-    expect(issuesOf(config(schedule)).join('\n')).toMatch(expected);
+    expect(configIssues(config(schedule)).join('\n')).toMatch(expected);
   });
 
   it('an expired rule still loads (the Lambdas re-validate the embedded config); scheduleProblemsAt reports it', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { utils } from 'ssh2';
-import { extract, pack } from 'tar-stream';
+import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../../lambdas/common/log';
 import {
@@ -21,6 +21,7 @@ import {
 import { canonicalRemotePath, confinedSegments } from '../../../simulators/common/sftp-chroot';
 import { startSftpServer, toLocalPath, toRemotePath, type SftpServer } from '../../../simulators/common/sftp-server';
 import type { Sshd } from '../../../simulators/common/sshd';
+import { untarInMemory } from '../support/untar';
 
 /**
  * The in-process SFTP server driven by the runner's own SFTP source (lambdas/transfer/sftp), the
@@ -74,30 +75,6 @@ function patterned(size: number, salt: number): Buffer {
   const bytes = Buffer.alloc(size);
   for (let i = 0; i < size; i += 1) bytes[i] = (i * 31 + salt + (i >> 11)) & 0xff;
   return bytes;
-}
-
-async function untarInMemory(tar: Buffer) {
-  const files = new Map<string, Buffer>();
-  const dirs: string[] = [];
-  const links = new Map<string, string>();
-  const ex = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    ex.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        if (header.type === 'file') files.set(header.name, Buffer.concat(chunks));
-        if (header.type === 'directory') dirs.push(header.name);
-        if (header.type === 'symlink') links.set(header.name, header.linkname ?? '');
-        next();
-      });
-    });
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-  });
-  ex.end(tar);
-  await done;
-  return { files, dirs, links };
 }
 
 describe('in-process SFTP server, read by the runner SFTP source', () => {
