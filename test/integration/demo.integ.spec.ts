@@ -20,5 +20,5 @@ describe('backup-runner demo', () => {
     expect(text).toMatch(/ar11-demo: restored backups\/ar11-demo\/\S+; recovery time \d+\.\d s \(request to device back up\)/);
     expect(text).toContain('OK: the device received exactly the archived bytes and came back up.');
     expect(code).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });

@@ -388,7 +388,8 @@ describe('npm.backup 1.0 simulator: faults', () => {
 describe('npm.backup 1.0 simulator: upload and restore', () => {
   it('hashes a streamed upload, counts it towards the limit, restores it through a reboot', async () => {
     const size = 3 * MiB + 1;
-    const h = await harness({ uploadProcessingMs: 100, rebootMs: 600, existingBackups: [{ description: 'other' }] });
+    // Windows wide enough for a loaded two-core machine: the checks inside them take a few requests.
+    const h = await harness({ uploadProcessingMs: 2000, rebootMs: 1500, existingBackups: [{ description: 'other' }] });
     let token = await h.login();
 
     const wrongType = await h.call('POST', `${API}/backups/upload`, { token, body: 'x', headers: { 'content-type': 'application/json' } });
@@ -417,8 +418,10 @@ describe('npm.backup 1.0 simulator: upload and restore', () => {
     const notReady = await h.call('POST', `${API}/backups/items/${uploaded.id}/restore`, { token });
     expect(notReady.status).toBe(409);
     await notReady.body.dump();
-    await sleep(120);
-    expect(await (await h.call('GET', `${API}/backups/items/${uploaded.id}`, { token })).json()).toMatchObject({ status: 'completed', size });
+    await vi.waitFor(
+      async () => expect(await (await h.call('GET', `${API}/backups/items/${uploaded.id}`, { token })).json()).toMatchObject({ status: 'completed', size }),
+      { timeout: 10_000, interval: 200 },
+    );
 
     const restoreStart = Date.now() / 1000;
     const restore = await h.call('POST', `${API}/backups/items/${uploaded.id}/restore`, { token });
@@ -430,7 +433,7 @@ describe('npm.backup 1.0 simulator: upload and restore', () => {
     await expect(h.call('GET', '/api/common/1.0/info')).rejects.toThrow();
     expect(h.sim.restores()).toEqual([{ backupId: uploaded.id, startedAt: expect.any(Number), status: 'started' }]);
 
-    await sleep(650);
+    await sleep(1550);
     const stale = await h.call('GET', `${API}/restore_status`, { token });
     expect(stale.status).toBe(401); // tokens do not survive the reboot
     await stale.body.dump();
