@@ -22,9 +22,12 @@ export class BackupRunnerError extends Error {
 /** The config file is wrong; `issues` hold one line per bad field (`path: what is allowed`). */
 export class ConfigError extends BackupRunnerError {
   override name = 'ConfigError';
+  /** The first line, without the issue list (kept so the error can be re-labelled with a device). */
+  readonly summary: string;
   readonly issues: readonly string[];
-  constructor(message: string, issues: readonly string[] = []) {
-    super(issues.length ? `${message}\n${issues.map((i) => `  - ${i}`).join('\n')}` : message);
+  constructor(summary: string, issues: readonly string[] = [], options: { deviceId?: string; cause?: unknown } = {}) {
+    super(issues.length ? `${summary}\n${issues.map((i) => `  - ${i}`).join('\n')}` : summary, options);
+    this.summary = summary;
     this.issues = issues;
   }
 }
@@ -116,6 +119,9 @@ export const RETRYABLE_ERRORS = [ERROR_NAMES.busy, ERROR_NAMES.unreachable] as c
 export function withDevice(error: unknown, deviceId: string): Error {
   if (error instanceof BackupRunnerError) {
     if (error.deviceId) return error;
+    // ConfigError's constructor takes its issue list second; copying it like the others would
+    // put the options object where the issues belong.
+    if (error instanceof ConfigError) return new ConfigError(error.summary, error.issues, { deviceId, cause: error.cause });
     const Ctor = error.constructor as new (m: string, o: { deviceId: string; cause: unknown; status?: number }) => BackupRunnerError;
     const copy = new Ctor(error.message, {
       deviceId,
