@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../cli/local/embedded-s3';
 import { choosePartSize } from '../../lambdas/transfer/part-size';
+import { transferResumable } from '../../lambdas/transfer/resumable/transfer-resumable';
 import { uploadArchiveObject } from '../../lambdas/transfer/upload-archive-object';
 import { generatedStream } from './support/generated-stream';
 
@@ -31,7 +32,7 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-describe('uploadArchiveObject memory', () => {
+describe('transfer memory', () => {
   it('streams 512 MiB with RSS growth under 150 MB', { timeout: 180_000 }, async () => {
     const upload = (key: string, body: ReturnType<typeof generatedStream>, expectedSize: number) =>
       uploadArchiveObject({ s3: s3.client, bucket: 'archive', key, body, expectedSize, contentType: 'application/octet-stream', deviceId: 'mem-test' });
@@ -57,6 +58,39 @@ describe('uploadArchiveObject memory', () => {
     expect(growth).toBeLessThan(bound);
 
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'archive', Key: 'big.bin' }));
+    expect(head.ContentLength).toBe(size);
+  });
+
+  // TransferToArchive runs this uploader (lib-storage cannot continue an UploadId), so it is the
+  // one whose memory matters in Lambda.
+  it('the resumable uploader TransferToArchive uses streams 512 MiB with RSS growth under 150 MB', { timeout: 180_000 }, async () => {
+    const transfer = (key: string, body: ReturnType<typeof generatedStream>, bytes: number) =>
+      transferResumable({
+        s3: s3.client,
+        bucket: 'archive',
+        key,
+        deviceId: 'mem-test',
+        artifact: { body, size: bytes, contentType: 'application/octet-stream' },
+      });
+    await transfer('warmup-resumable.bin', generatedStream({ size: 20 * MiB }), 20 * MiB);
+
+    const baseline = process.memoryUsage.rss();
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+    }, 20);
+    const body = generatedStream({ size });
+    try {
+      const result = await transfer('big-resumable.bin', body, size);
+      expect(result).toMatchObject({ status: 'complete', object: { size, sha256: body.sha256() } });
+    } finally {
+      clearInterval(sampler);
+    }
+    peak = Math.max(peak, process.memoryUsage.rss());
+    const growth = peak - baseline;
+    console.info(`512 MiB resumable transfer: RSS ${Math.round(baseline / MiB)} MiB -> peak ${Math.round(peak / MiB)} MiB (+${Math.round(growth / MiB)} MiB)`);
+    expect(growth).toBeLessThan(bound);
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'archive', Key: 'big-resumable.bin' }));
     expect(head.ContentLength).toBe(size);
   });
 });
