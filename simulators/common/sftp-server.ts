@@ -138,10 +138,16 @@ interface GeneratedKey {
 }
 
 function generateKey(type: 'ed25519' | 'rsa', comment: string): GeneratedKey {
-  const pair = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: 2048, comment }) : utils.generateKeyPairSync('ed25519', { comment });
-  const parsed = utils.parseKey(pair.private);
-  if (parsed instanceof Error) throw new Error(`ssh2 could not read the ${type} key it generated: ${parsed.message}`);
-  return { privateKey: pair.private, parsed };
+  // ssh2 now and then writes an ed25519 key its own parser calls "Malformed OpenSSH private key"
+  // (seen once in a full test run); a fresh key is the cure, so try a few before giving up.
+  let problem = '';
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const pair = type === 'rsa' ? utils.generateKeyPairSync('rsa', { bits: 2048, comment }) : utils.generateKeyPairSync('ed25519', { comment });
+    const parsed = utils.parseKey(pair.private);
+    if (!(parsed instanceof Error)) return { privateKey: pair.private, parsed };
+    problem = parsed.message;
+  }
+  throw new Error(`ssh2 could not read the ${type} keys it generated (5 tries): ${problem}`);
 }
 
 /**
