@@ -22,6 +22,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmbeddedS3, type EmbeddedS3 } from '../cli/local/embedded-s3';
+import { BACKUP_FUNCTION_SIZING } from '../infra/constructs/backup-workflow-policy';
+import { EXEC_WRAPPER_SOURCE, lambdaBootstrapNodeArgs } from '../infra/lambda-runtime/exec-wrapper';
 import { formatBytes, formatTable } from '../cli/output/table';
 import { parseByteSize } from '../simulators/common/size';
 import { expectedBackupDigest, startNpmV1Simulator, type NpmV1Simulator } from '../simulators/riverbed-npm-v1';
@@ -245,7 +247,8 @@ function runChild<T>(script: ChildScript, request: ChildRequest | TransferReques
   // Generous: 3 minutes plus 5 MB/s; a stuck child is killed rather than hanging the run.
   const timeoutMs = 180_000 + (size / (5 * MB)) * 1000;
   return new Promise<T>((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...launcher(script), JSON.stringify(request)], {
+    const [command, ...args] = script === 'transfer-once.ts' ? asTransferLambda(launcher(script)) : [process.execPath, ...launcher(script)];
+    const child = spawn(command!, [...args, JSON.stringify(request)], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -276,6 +279,15 @@ function runChild<T>(script: ChildScript, request: ChildRequest | TransferReques
       }
     });
   });
+}
+
+/**
+ * The transfer child starts as Lambda starts TransferToArchive: the Node.js bootstrap's V8 flags for
+ * the function's memory, handed to the runner's exec wrapper (AWS_LAMBDA_EXEC_WRAPPER).
+ */
+function asTransferLambda(nodeArgs: string[]): string[] {
+  const bootstrap = lambdaBootstrapNodeArgs(BACKUP_FUNCTION_SIZING.TransferToArchive.memoryMb);
+  return ['bash', EXEC_WRAPPER_SOURCE, process.execPath, ...bootstrap, ...nodeArgs];
 }
 
 /** How a child script is started: node arguments before the JSON request. */

@@ -5,6 +5,7 @@
  * Started by bench/run.ts; prints one JSON line (see protocol.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createEmbeddedS3Client } from '../cli/local/embedded-s3';
 import { silentLog } from '../lambdas/common/log';
 import { staticSecretSource } from '../lambdas/common/secrets';
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
     }
 
     const rssBeforeBytes = process.memoryUsage.rss();
+    // BENCH_MEMORY_TRACE=1: where the memory is, every 2 s on stderr (how the young generation's growth was found).
+    const trace = process.env.BENCH_MEMORY_TRACE ? setInterval(traceMemory, 2000) : undefined;
     const cpuStart = process.cpuUsage();
     const started = performance.now();
     // As the state machine's IsTransferDone loop: run TransferToArchive again while it continues,
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
       invocations += 1;
     }
     const seconds = (performance.now() - started) / 1000;
+    if (trace) clearInterval(trace);
     const cpuSeconds = cpuSecondsSince(cpuStart);
 
     const archive = done.archive;
@@ -104,6 +108,16 @@ async function main(): Promise<void> {
   } finally {
     s3.destroy();
   }
+}
+
+function traceMemory(): void {
+  const m = process.memoryUsage();
+  const mb = (n: number) => (n / 1e6).toFixed(0);
+  const spaces = getHeapSpaceStatistics()
+    .filter((space) => space.space_size > 1e6)
+    .map((space) => `${space.space_name} ${mb(space.space_size)}`)
+    .join(', ');
+  process.stderr.write(`memory MB: rss ${mb(m.rss)}, heapTotal ${mb(m.heapTotal)}, heapUsed ${mb(m.heapUsed)}, arrayBuffers ${mb(m.arrayBuffers)}, peak rss ${mb(peakRssBytes())}; V8 spaces: ${spaces}\n`);
 }
 
 main().catch((error: unknown) => {

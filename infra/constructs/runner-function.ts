@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
+import { EXEC_WRAPPER_FILE, EXEC_WRAPPER_PATH, EXEC_WRAPPER_SOURCE } from '../lambda-runtime/exec-wrapper';
 import { configEmbedding } from './embedded-config';
 
 /** The repository root: bundling resolves entries, the lock file and esbuild from here, whatever the cwd. */
@@ -20,7 +21,7 @@ export interface RunnerFunctionProps {
   readonly entry: string;
   readonly memoryMb: number;
   readonly timeout: Duration;
-  /** Extra environment variables (POWERTOOLS_SERVICE_NAME and NODE_OPTIONS are always set). */
+  /** Extra environment variables (POWERTOOLS_SERVICE_NAME, NODE_OPTIONS and AWS_LAMBDA_EXEC_WRAPPER are always set). */
   readonly environment?: Record<string, string>;
   /** @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
@@ -67,6 +68,7 @@ export class RunnerFunction extends nodejs.NodejsFunction {
       environment: {
         POWERTOOLS_SERVICE_NAME: 'backup-runner',
         NODE_OPTIONS: '--enable-source-maps',
+        AWS_LAMBDA_EXEC_WRAPPER: EXEC_WRAPPER_PATH,
         ...props.environment,
       },
       bundling: {
@@ -96,6 +98,15 @@ export class RunnerFunction extends nodejs.NodejsFunction {
         loader: { '.node': 'empty' },
         define: embedding.define,
         ...(embedding.inject ? { inject: embedding.inject } : {}),
+        // The exec wrapper goes beside the bundle, executable (the asset zip keeps file modes).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `cp ${shellQuote(EXEC_WRAPPER_SOURCE)} ${shellQuote(join(outputDir, EXEC_WRAPPER_FILE))}`,
+            `chmod 755 ${shellQuote(join(outputDir, EXEC_WRAPPER_FILE))}`,
+          ],
+        },
       },
       // X-Ray traces every invocation: a slow device, S3 or Secrets Manager call shows in the trace.
       tracing: lambda.Tracing.ACTIVE,
@@ -113,6 +124,11 @@ export class RunnerFunction extends nodejs.NodejsFunction {
     });
     if (props.placement) useScopedNetworkInterfacePolicy(this, props.placement.eniPolicy);
   }
+}
+
+/** One shell word, whatever the path holds (the hooks run through a shell). */
+function shellQuote(path: string): string {
+  return `'${path.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

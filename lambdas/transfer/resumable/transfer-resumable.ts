@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { BackupRunnerError, DeviceProtocolError, DeviceUnreachable, IntegrityError, OperationTimedOut } from '../../common/errors';
 import { silentLog, type Log } from '../../common/log';
 import { createRunningChecksum, type FullObjectChecksumAlgorithm, type RunningChecksum } from '../full-object-checksum';
@@ -61,7 +61,7 @@ export async function transferResumable(request: ResumableTransferRequest): Prom
   const startedAtIso = carried?.startedAt ?? new Date(now()).toISOString();
 
   let uploadId = prior?.uploadId;
-  const source = new ChunkSource(artifact.body);
+  const source = new ChunkSource(artifact.body, request.deadlineMs, now);
   let position = artifact.offset ?? 0;
   const inFlight = new Set<Promise<void>>();
   try {
@@ -84,7 +84,7 @@ export async function transferResumable(request: ResumableTransferRequest): Prom
     const pool: Buffer[] = [];
     for (;;) {
       const buffer = pool.pop() ?? Buffer.allocUnsafe(partSize);
-      const fill = await source.fill(buffer, request.deadlineMs, now);
+      const fill = await source.fill(buffer);
       if (fill.timedOut) {
         outcome = 'deadline'; // the partial part is dropped: the state stays at the last boundary
         break;
@@ -245,7 +245,7 @@ async function startHashes(
   const skipped = await source.skip(plan.bytes, (chunk) => {
     sha256.update(chunk);
     checksum?.update(chunk);
-  }, request.deadlineMs, request.now ?? Date.now);
+  });
   if (skipped === 'timeout') {
     throw new OperationTimedOut(`the device sends the file from its start (no Range support), and re-reading the ${plan.bytes} bytes already stored did not finish within this invocation's time budget`, { deviceId });
   }
@@ -260,54 +260,72 @@ async function startHashes(
   return { sha256, checksum };
 }
 
-/** Pulls chunks from a stream with an optional deadline, keeping the unread rest of a chunk. */
+/**
+ * Pulls chunks from a stream until an optional deadline, keeping the unread rest of a chunk.
+ * It reads in paused mode (`read()` on 'readable') with one deadline timer for the whole
+ * invocation: an async iterator raced against a timer per chunk allocated ~180 MB of short-lived
+ * promises and timers per GiB, which kept V8's young generation growing (see BENCHMARKS.md).
+ */
 class ChunkSource {
-  #iterator: AsyncIterator<Buffer>;
   #leftover: Buffer | undefined;
   #ended = false;
-  #pending: Promise<IteratorResult<Buffer>> | undefined;
+  #failure: Error | undefined;
+  #timedOut = false;
+  #timer: NodeJS.Timeout | undefined;
+  /** Resolves the read that waits for data, an end, a failure or the deadline. */
+  #wake: (() => void) | undefined;
   bytesRead = 0;
 
-  constructor(private readonly body: Readable) {
-    this.#iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  constructor(
+    private readonly body: Readable,
+    private readonly deadlineMs: number | undefined,
+    private readonly now: () => number,
+  ) {
+    const wake = () => {
+      const waiting = this.#wake;
+      this.#wake = undefined;
+      waiting?.();
+    };
+    body.on('readable', wake);
+    // finished() reports an end, an error, or a close before the end (ERR_STREAM_PREMATURE_CLOSE).
+    finished(body, (error) => {
+      if (error) this.#failure ??= error;
+      else this.#ended = true;
+      wake();
+    });
+    if (deadlineMs !== undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timedOut = true;
+        wake();
+      }, Math.max(0, deadlineMs - now()));
+    }
   }
 
-  /** The next chunk, null at the end, 'timeout' if the deadline passes first. */
-  async next(deadlineMs: number | undefined, now: () => number): Promise<Buffer | null | 'timeout'> {
+  /** The next chunk, null at the end, 'timeout' if the deadline passes before data comes. */
+  async next(): Promise<Buffer | null | 'timeout'> {
     if (this.#leftover) {
       const chunk = this.#leftover;
       this.#leftover = undefined;
       return chunk;
     }
-    if (this.#ended) return null;
-    this.#pending ??= this.#iterator.next();
-    let result: IteratorResult<Buffer> | 'timeout';
-    if (deadlineMs === undefined) {
-      result = await this.#pending;
-    } else {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, deadlineMs - now()))));
-      try {
-        result = await Promise.race([this.#pending, timeout]);
-      } finally {
-        clearTimeout(timer);
+    for (;;) {
+      if (this.#failure) throw this.#failure;
+      const chunk = this.body.read() as Buffer | null;
+      if (chunk !== null) {
+        this.bytesRead += chunk.length;
+        return chunk;
       }
-      if (result === 'timeout') return 'timeout';
+      if (this.#ended || this.body.readableEnded) return null;
+      if (this.#timedOut || (this.deadlineMs !== undefined && this.now() >= this.deadlineMs)) return 'timeout';
+      await new Promise<void>((resolve) => (this.#wake = resolve));
     }
-    this.#pending = undefined;
-    if (result.done) {
-      this.#ended = true;
-      return null;
-    }
-    this.bytesRead += result.value.length;
-    return result.value;
   }
 
   /** Fills `buffer` (a whole part) unless the stream ends or the deadline passes first. */
-  async fill(buffer: Buffer, deadlineMs: number | undefined, now: () => number): Promise<{ filled: number; ended: boolean; timedOut: boolean }> {
+  async fill(buffer: Buffer): Promise<{ filled: number; ended: boolean; timedOut: boolean }> {
     let filled = 0;
     while (filled < buffer.length) {
-      const chunk = await this.next(deadlineMs, now);
+      const chunk = await this.next();
       if (chunk === 'timeout') return { filled, ended: false, timedOut: true };
       if (chunk === null) return { filled, ended: true, timedOut: false };
       const take = Math.min(buffer.length - filled, chunk.length);
@@ -319,10 +337,10 @@ class ChunkSource {
   }
 
   /** Reads and hands over `bytes` bytes; returns how many came before the end, or 'timeout'. */
-  async skip(bytes: number, use: (chunk: Buffer) => void, deadlineMs: number | undefined, now: () => number): Promise<number | 'timeout'> {
+  async skip(bytes: number, use: (chunk: Buffer) => void): Promise<number | 'timeout'> {
     let done = 0;
     while (done < bytes) {
-      const chunk = await this.next(deadlineMs, now);
+      const chunk = await this.next();
       if (chunk === 'timeout') return 'timeout';
       if (chunk === null) return done;
       const take = Math.min(bytes - done, chunk.length);
@@ -333,9 +351,9 @@ class ChunkSource {
     return done;
   }
 
-  /** Lets the device connection go; a read still pending settles into nothing. */
+  /** Stops the deadline timer and lets the device connection go. */
   release(): void {
-    this.#pending?.catch(() => undefined);
+    clearTimeout(this.#timer);
     if (!this.body.destroyed) this.body.destroy();
   }
 }
