@@ -1,7 +1,6 @@
 /**
- * What the benchmark parent (bench/run.ts) and its child processes (bench/transfer-once.ts,
- * bench/download-once.ts) exchange: the request goes in as one JSON argument, the result comes
- * back as one JSON line on stdout. Everything else the children print goes to stderr.
+ * What the benchmark parent (bench/run.ts) and its child processes (bench/*-once.ts) exchange:
+ * the request goes in as one JSON argument, the result comes back as one JSON line on stdout. Everything else the children print goes to stderr.
  */
 
 export interface ChildRequest {
@@ -29,7 +28,15 @@ export interface PeerRequest extends ChildRequest {
   key: string;
 }
 
-/** Common to both children. */
+/** The S3 side's ceiling: in-memory parts into the same S3 (bench/sink-once.ts). */
+export interface SinkRequest {
+  s3Endpoint: string;
+  bucket: string;
+  key: string;
+  size: number;
+}
+
+/** Common to all children. */
 export interface ChildResult {
   /** Bytes moved by the measured step. */
   bytes: number;
@@ -61,6 +68,10 @@ export interface DownloadResult extends ChildResult {
   kind: 'download';
 }
 
+export interface SinkResult extends ChildResult {
+  kind: 'sink';
+}
+
 export interface PeerResult extends ChildResult {
   kind: 'peer';
   /** The pipeline's command line, token elided. */
@@ -75,7 +86,7 @@ export function readRequest<T>(argv: readonly string[]): T {
 }
 
 /** The child's last words: one JSON line on stdout. */
-export function report(result: TransferResult | DownloadResult | PeerResult): void {
+export function report(result: TransferResult | DownloadResult | PeerResult | SinkResult): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

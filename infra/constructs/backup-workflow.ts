@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -16,9 +15,9 @@ import {
   type BackupTaskState,
 } from './backup-workflow-policy';
 import { grantPruneBackups } from './archive-prune-grants';
-import { grantReadDeviceSecrets } from './device-secrets';
-import { acknowledgeArchivePrefixGrant, acknowledgeStateMachineRole, acknowledgeStateMachineTask } from './nag';
-import { PROJECT_ROOT, RunnerFunction, type FunctionPlacement } from './runner-function';
+import { acknowledgeArchivePrefixGrant, acknowledgeStateMachineRole } from './nag';
+import { PROJECT_ROOT, type FunctionPlacement } from './runner-function';
+import { workflowFunction } from './workflow-function';
 
 
 export interface BackupWorkflowProps {
@@ -64,23 +63,18 @@ export class BackupWorkflow extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
     // The prune function works on the archive only: it gets no device secrets.
-    const makeFunction = (state: BackupTaskState, readsDeviceSecrets = true): nodejs.NodejsFunction => {
-      const sizing = BACKUP_FUNCTION_SIZING[state];
-      const fn = new RunnerFunction(this, `${state}Function`, {
+    const makeFunction = (state: BackupTaskState, deviceFacing = true): nodejs.NodejsFunction =>
+      workflowFunction(this, {
         config: props.config,
-        entry: join(handlersDir, `${BACKUP_TASK_HANDLERS[state]}.ts`),
-        memoryMb: sizing.memoryMb,
-        timeout: Duration.minutes(sizing.timeoutMinutes),
+        name: state,
+        handlersDir,
+        handler: BACKUP_TASK_HANDLERS[state],
+        sizing: BACKUP_FUNCTION_SIZING[state],
         logRetention: retention,
-        logGroupId: `${state}Logs`,
-        environment: { ARCHIVE_BUCKET: props.archive.bucket.bucketName },
-        // The functions that read device secrets are exactly those that talk to devices.
-        ...(readsDeviceSecrets && props.devicePlacement ? { placement: props.devicePlacement } : {}),
+        archiveBucketName: props.archive.bucket.bucketName,
+        deviceFacing,
+        devicePlacement: props.devicePlacement,
       });
-      if (readsDeviceSecrets) grantReadDeviceSecrets(fn, this, props.config);
-      acknowledgeStateMachineTask(fn);
-      return fn;
-    };
 
     this.functions = {
       StartBackup: makeFunction(BACKUP_STATES.start),

@@ -8,9 +8,9 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
 import type { ArchiveBucket } from './archive-bucket';
-import { grantReadDeviceSecrets } from './device-secrets';
-import { acknowledgeArchivePrefixGrant, acknowledgeStateMachineRole, acknowledgeStateMachineTask } from './nag';
-import { PROJECT_ROOT, RunnerFunction, type FunctionPlacement } from './runner-function';
+import { acknowledgeArchivePrefixGrant, acknowledgeStateMachineRole } from './nag';
+import { PROJECT_ROOT, type FunctionPlacement } from './runner-function';
+import { workflowFunction } from './workflow-function';
 import {
   RESTORE_FUNCTION_HANDLERS,
   RESTORE_FUNCTION_SIZING,
@@ -66,23 +66,18 @@ export class RestoreWorkflow extends Construct {
     const handlersDir = props.handlersDir ?? join(PROJECT_ROOT, 'lambdas', 'handlers');
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
-    const makeFunction = (name: RestoreFunction, readsDeviceSecrets: boolean): nodejs.NodejsFunction => {
-      const sizing = RESTORE_FUNCTION_SIZING[name];
-      const fn = new RunnerFunction(this, `${name}Function`, {
+    const makeFunction = (name: RestoreFunction, deviceFacing: boolean): nodejs.NodejsFunction =>
+      workflowFunction(this, {
         config: props.config,
-        entry: join(handlersDir, `${RESTORE_FUNCTION_HANDLERS[name]}.ts`),
-        memoryMb: sizing.memoryMb,
-        timeout: Duration.minutes(sizing.timeoutMinutes),
+        name,
+        handlersDir,
+        handler: RESTORE_FUNCTION_HANDLERS[name],
+        sizing: RESTORE_FUNCTION_SIZING[name],
         logRetention: retention,
-        logGroupId: `${name}Logs`,
-        environment: { ARCHIVE_BUCKET: props.archive.bucket.bucketName },
-        // The functions that read device secrets are exactly those that talk to devices.
-        ...(readsDeviceSecrets && props.devicePlacement ? { placement: props.devicePlacement } : {}),
+        archiveBucketName: props.archive.bucket.bucketName,
+        deviceFacing,
+        devicePlacement: props.devicePlacement,
       });
-      if (readsDeviceSecrets) grantReadDeviceSecrets(fn, this, props.config);
-      acknowledgeStateMachineTask(fn);
-      return fn;
-    };
 
     this.functions = {
       // Archive only: no device secrets.
