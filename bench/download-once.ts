@@ -68,6 +68,8 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     const cpuSeconds = cpuSecondsSince(cpuStart);
 
+    // The appliance keeps two backups: make room for the next child's.
+    await (await call('DELETE', `${API}/backups/items/${encodeURIComponent(backupId)}`, token)).body.dump();
     if (bytes !== input.size) throw new Error(`raw download got ${bytes} bytes, expected ${input.size}`);
     report({ kind: 'download', bytes, seconds, backupId, maxRssBytes: peakRssBytes(), rssBeforeBytes, cpuSeconds });
   } finally {

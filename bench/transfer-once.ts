@@ -11,6 +11,7 @@ import { silentLog } from '../lambdas/common/log';
 import { staticSecretSource } from '../lambdas/common/secrets';
 import { parseConfig } from '../lambdas/config/load';
 import type { StepDeps } from '../lambdas/workflow/deps';
+import { deleteDeviceCopy } from '../lambdas/workflow/delete-device-copy';
 import { pollBackup } from '../lambdas/workflow/poll-backup';
 import type { RunState } from '../lambdas/workflow/run-state';
 import { startBackup } from '../lambdas/workflow/start-backup';
@@ -89,6 +90,9 @@ async function main(): Promise<void> {
 
     const archive = done.archive;
     if (!archive) throw new Error('transferBackup returned no archive record');
+    // As the workflow's DeleteDeviceCopy step (not timed): the appliance keeps two backups, and the
+    // next round starts new ones.
+    await deleteDeviceCopy(done, deps);
     if (archive.size !== request.size) throw new Error(`transferBackup archived ${archive.size} bytes, expected ${request.size}`);
     report({
       kind: 'transfer',

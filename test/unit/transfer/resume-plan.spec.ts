@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { interpretRangeAnswer, rangeRequestHeaders } from '../../../lambdas/drivers/riverbed-common/resumed-download';
 import { chooseHashing, planResume, shouldStopAtBoundary, transferDeadline, type TransferContinuation } from '../../../lambdas/transfer/resumable/continuation';
+import { ResumableSha256 } from '../../../lambdas/transfer/resumable/sha256';
 import { TransferSha256 } from '../../../lambdas/transfer/resumable/transfer-sha256';
 
 const continuation: TransferContinuation = {
@@ -99,6 +100,35 @@ describe('TransferSha256', () => {
     sha.update(bytes.subarray(100));
     expect(sha.resumable).toBe(engine === 'resumable');
     expect(sha.digestHex()).toBe(expected);
+  });
+
+  it('runs only node:crypto until the choice, then the resumable engine reads the first chunks (several, saved undecided too)', () => {
+    const update = vi.spyOn(ResumableSha256.prototype, 'update');
+    try {
+      const sha = new TransferSha256({ bothUntilDecided: true });
+      sha.update(bytes.subarray(0, 100));
+      sha.update(bytes.subarray(100, 300));
+      expect(update).not.toHaveBeenCalled();
+      expect(sha.undecided).toBe(true);
+      // A save while undecided already holds both chunks.
+      const saved = sha.save();
+      expect(saved.length).toBe(300);
+      sha.keepOnly('resumable');
+      sha.update(bytes.subarray(300));
+      expect(sha.digestHex()).toBe(expected);
+      const resumed = new TransferSha256({ state: saved });
+      resumed.update(bytes.subarray(300));
+      expect(resumed.digestHex()).toBe(expected);
+
+      update.mockClear();
+      const fast = new TransferSha256({ bothUntilDecided: true });
+      fast.update(bytes);
+      fast.keepOnly('fast');
+      expect(update).not.toHaveBeenCalled();
+      expect(fast.digestHex()).toBe(expected);
+    } finally {
+      update.mockRestore();
+    }
   });
 
   it('saves and resumes; the fast engine has no state to save', () => {
