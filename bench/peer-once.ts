@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const pipeline = `curl -sSfk '${url}' -H "Authorization: Bearer $PEER_TOKEN" | aws s3 cp - '${target}' --endpoint-url '${input.s3Endpoint}' --expected-size ${input.size} --only-show-errors`;
   const started = performance.now();
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', 'bash', '-o', 'pipefail', '-c', pipeline], {
+    const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M CPU_S=%U+%S', 'bash', '-o', 'pipefail', '-c', pipeline], {
       stdio: ['ignore', 'inherit', 'pipe'],
       env: {
         ...process.env,
@@ -72,6 +72,8 @@ async function main(): Promise<void> {
   });
   const seconds = (performance.now() - started) / 1000;
   const peak = /PEAK_RSS_KB=(\d+)/.exec(stderr);
+  // User + system CPU of the whole pipeline (bash waits for curl and aws, so GNU time counts both).
+  const cpu = /CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr);
   // The appliance keeps two backups: make room for the transfer's, as a cron script would not.
   await call('DELETE', `${API}/backups/items/${encodeURIComponent(backupId)}`, token).finally(() => agent.destroy());
   if (code !== 0) throw new Error(`the peer pipeline failed (exit ${code}): ${stderr.slice(0, 500)}`);
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
     backupId,
     maxRssBytes: peak ? Number(peak[1]) * 1024 : 0,
     rssBeforeBytes: 0,
-    cpuSeconds: 0,
+    cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : 0,
     command: pipeline.replace(/'[^']*'/g, "'...'"),
   });
 }

@@ -453,6 +453,7 @@ function resultTable(runs: SizeRun[]): { text: string; markdown: string } {
     'transfer peak RSS MB',
     'RSS before transfer MB',
     'transfer CPU s',
+    'peer CPU s',
     'simulator CPU s',
     's3rver CPU s',
     'SHA-256',
@@ -478,6 +479,7 @@ function resultTable(runs: SizeRun[]): { text: string; markdown: string } {
       (peakTransferRss(r) / MB).toFixed(0),
       (across(r, (round) => round.transfer.rssBeforeBytes) / MB).toFixed(0),
       across(r, (round) => round.transfer.cpuSeconds).toFixed(1),
+      across(r, (round) => round.peer.cpuSeconds).toFixed(1),
       across(r, (round) => round.simulatorCpuSeconds).toFixed(1),
       across(r, (round) => round.s3rverCpuSeconds).toFixed(1),
       r.sha256Verified ? 'verified' : 'MISMATCH',
@@ -595,7 +597,7 @@ Columns: MB/s (10^6 bytes/s) and seconds of the timed step; "ours / peer", "ours
 throughput ratios (the other's seconds / the transfer's seconds); "resume overhead" = extra wall time of the forced
 run over the single run; "transfer peak RSS MB" = the transfer child's \`process.resourceUsage().maxRSS\` (the peak over
 the child's whole life, so it includes Node and the AWS SDK); "RSS before transfer" = its RSS right before
-\`transferBackup\`; "transfer CPU s" = the child's user+system CPU during the step; "simulator CPU s" = the parent's
+\`transferBackup\`; "transfer CPU s" = the child's user+system CPU during the step, "peer CPU s" the pipeline's (curl, aws, bash); "simulator CPU s" = the parent's
 CPU and "s3rver CPU s" the s3rver process's while the transfer child ran. SHA-256: the digest the transfer step
 computed (the one the manifest records) equals \`expectedBackupDigest\` of what the simulator served, and s3rver
 holds an object of exactly that size plus its manifest; the run fails otherwise.

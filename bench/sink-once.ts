@@ -9,7 +9,7 @@ import { randomFillSync } from 'node:crypto';
 import { createEmbeddedS3Client } from '../cli/local/embedded-s3';
 import { completeUpload, createUpload, uploadPart, type ObjectTarget, type StoredPart } from '../lambdas/transfer/resumable/multipart';
 import { choosePartSize } from '../lambdas/transfer/part-size';
-import { DEFAULT_QUEUE_SIZE } from '../lambdas/transfer/upload-archive-object';
+import { DEFAULT_QUEUE_SIZE } from '../lambdas/transfer/archive-object';
 import { cpuSecondsSince, peakRssBytes, readRequest, report, type SinkRequest } from './protocol';
 
 async function main(): Promise<void> {

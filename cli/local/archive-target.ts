@@ -1,7 +1,7 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import type { ArchiveConfig } from '../../lambdas/config/schema';
-import type { ArchiveChecksumOption } from '../../lambdas/transfer/upload-archive-object';
+import type { ArchiveChecksumOption } from '../../lambdas/transfer/archive-object';
 import { startEmbeddedS3 } from './embedded-s3';
 
 export interface ArchiveTarget {

@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Log } from '../../lambdas/common/log';
 import type { SecretSource } from '../../lambdas/common/secrets';
 import type { RunnerConfig } from '../../lambdas/config/schema';
-import type { ArchiveChecksumOption } from '../../lambdas/transfer/upload-archive-object';
+import type { ArchiveChecksumOption } from '../../lambdas/transfer/archive-object';
 import type { StepDeps } from '../../lambdas/workflow/deps';
 
 /**

@@ -3,7 +3,7 @@ import { createDeviceHttpClient, type DeviceHttpClient } from '../common/http';
 import { withDevice } from '../common/errors';
 import type { Log } from '../common/log';
 import type { SecretSource } from '../common/secrets';
-import type { ArchiveChecksumOption } from '../transfer/upload-archive-object';
+import type { ArchiveChecksumOption } from '../transfer/archive-object';
 import { findDevice } from '../config/load';
 import type { DeviceConfig, DeviceType, RunnerConfig } from '../config/schema';
 import type { Driver, DriverFactory } from '../drivers/driver';

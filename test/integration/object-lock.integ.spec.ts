@@ -9,7 +9,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadArchiveObject, type ArchiveChecksumOption } from '../../lambdas/transfer/upload-archive-object';
+import type { ArchiveChecksumOption } from '../../lambdas/transfer/archive-object';
+import { uploadArchiveObject } from '../../lambdas/transfer/upload-archive-object';
 import { motoAvailable, startMoto, type MotoServer } from './support/moto';
 
 /**

@@ -12,6 +12,7 @@ import {
 import { IntegrityError } from '../../common/errors';
 import type { Log } from '../../common/log';
 import type { FullObjectChecksumAlgorithm } from '../full-object-checksum';
+import { withUnsignedPayloadWhereSafe } from './unsigned-payload';
 
 /**
  * The S3 multipart calls of a resumable transfer, in one place: our own small uploader, because
@@ -56,7 +57,9 @@ function objectFields(fields: NewObjectFields) {
 
 /** A whole object that fits in one part: one PutObject, as lib-storage does for small bodies. */
 export async function putWholeObject(target: ObjectTarget, fields: NewObjectFields, body: Buffer) {
-  return target.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: body, ContentLength: body.length, ...objectFields(fields) }));
+  return target.s3.send(
+    withUnsignedPayloadWhereSafe(new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: body, ContentLength: body.length, ...objectFields(fields) })),
+  );
 }
 
 export async function createUpload(target: ObjectTarget, fields: NewObjectFields): Promise<string> {
@@ -67,15 +70,17 @@ export async function createUpload(target: ObjectTarget, fields: NewObjectFields
 
 export async function uploadPart(target: ObjectTarget, uploadId: string, partNumber: number, body: Buffer, algorithm: FullObjectChecksumAlgorithm | undefined): Promise<StoredPart> {
   const answer = await target.s3.send(
-    new UploadPartCommand({
-      Bucket: target.bucket,
-      Key: target.key,
-      UploadId: uploadId,
-      PartNumber: partNumber,
-      Body: body,
-      ContentLength: body.length,
-      ...(algorithm ? { ChecksumAlgorithm: algorithm } : {}),
-    }),
+    withUnsignedPayloadWhereSafe(
+      new UploadPartCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+        ContentLength: body.length,
+        ...(algorithm ? { ChecksumAlgorithm: algorithm } : {}),
+      }),
+    ),
   );
   if (!answer.ETag) throw new Error(`S3 returned no ETag for part ${partNumber} of s3://${target.bucket}/${target.key}`);
   return {

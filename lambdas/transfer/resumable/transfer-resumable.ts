@@ -5,7 +5,7 @@ import { silentLog, type Log } from '../../common/log';
 import { createRunningChecksum, type FullObjectChecksumAlgorithm, type RunningChecksum } from '../full-object-checksum';
 import { checkPartSize, choosePartSize } from '../part-size';
 import { checkFinalSize, checkRunningSize } from '../size-check';
-import { confirmChecksum, DEFAULT_ARCHIVE_CHECKSUM, DEFAULT_QUEUE_SIZE, type ArchiveChecksumOption, type UploadedObject } from '../upload-archive-object';
+import { confirmChecksum, DEFAULT_ARCHIVE_CHECKSUM, DEFAULT_QUEUE_SIZE, type ArchiveChecksumOption, type UploadedObject } from '../archive-object';
 import { chooseHashing, planResume, shouldStopAtBoundary, type TransferContinuation, type TransferRestart } from './continuation';
 import { abortUpload, checkEarlierParts, completeUpload, createUpload, listStoredParts, putWholeObject, uploadPart, type ObjectTarget, type StoredPart } from './multipart';
 import { TransferSha256 } from './transfer-sha256';
