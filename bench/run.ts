@@ -624,8 +624,8 @@ ${scheduleTick.trimEnd()}
 
 - Everything runs on the same ${nproc()} cores: the simulator (AES keystream${tls ? ' + TLS encryption' : ''}), s3rver (HTTP parsing,
   MD5 of each part, writing parts, then reading, hashing and writing them again on CompleteMultipartUpload) and the
-  transfer child (${tls ? 'TLS decryption, ' : ''}SHA-256 of the stream, SigV4 payload hashing of every part over plain-HTTP S3,
-  sending) compete for them. The MB/s figures are therefore lower bounds for the Transfer Lambda talking to a real
+  transfer child (${tls ? 'TLS decryption, ' : ''}SHA-256 of the stream, sending; parts go UNSIGNED-PAYLOAD to a loopback or
+  HTTPS endpoint, while the AWS CLI hashes every part for its signature over plain HTTP) compete for them. The MB/s figures are therefore lower bounds for the Transfer Lambda talking to a real
   device and real S3. The memory figures do not depend on this.
 - s3rver is the narrowest part here, and the reason "ours / raw" stays far below 0.8: the S3 side alone (in-memory
   bytes, no device) reaches only a fraction of the raw download (see the table and the target lines: a profile of
