@@ -32,6 +32,24 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
+/** Runs `work`, sampling RSS every 20 ms; returns its result and the peak's growth over the RSS before it. */
+async function rssGrowthDuring<T>(label: string, work: () => Promise<T>): Promise<{ result: T; growth: number }> {
+  const baseline = process.memoryUsage.rss();
+  let peak = baseline;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    clearInterval(sampler);
+  }
+  peak = Math.max(peak, process.memoryUsage.rss());
+  console.info(`${label}: RSS ${Math.round(baseline / MiB)} MiB -> peak ${Math.round(peak / MiB)} MiB (+${Math.round((peak - baseline) / MiB)} MiB)`);
+  return { result, growth: peak - baseline };
+}
+
 describe('transfer memory', () => {
   it('streams 512 MiB with RSS growth under 150 MB', { timeout: 180_000 }, async () => {
     const upload = (key: string, body: ReturnType<typeof generatedStream>, expectedSize: number) =>
@@ -39,22 +57,10 @@ describe('transfer memory', () => {
     // Warm-up: loads the SDK's code paths and s3rver's, so the baseline is not counting code.
     await upload('warmup.bin', generatedStream({ size: 20 * MiB }), 20 * MiB);
 
-    const baseline = process.memoryUsage.rss();
-    let peak = baseline;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage.rss());
-    }, 20);
     const body = generatedStream({ size });
-    try {
-      const result = await upload('big.bin', body, size);
-      // The default full-object CRC64NVME is computed too (s3rver ignores it), as in Lambda.
-      expect(result).toMatchObject({ size, sha256: body.sha256(), checksum: { algorithm: 'CRC64NVME' } });
-    } finally {
-      clearInterval(sampler);
-    }
-    peak = Math.max(peak, process.memoryUsage.rss());
-    const growth = peak - baseline;
-    console.info(`512 MiB transfer, part size ${choosePartSize(size) / MiB} MiB: RSS ${Math.round(baseline / MiB)} MiB -> peak ${Math.round(peak / MiB)} MiB (+${Math.round(growth / MiB)} MiB)`);
+    const { result, growth } = await rssGrowthDuring(`512 MiB transfer, part size ${choosePartSize(size) / MiB} MiB`, () => upload('big.bin', body, size));
+    // The default full-object CRC64NVME is computed too (s3rver ignores it), as in Lambda.
+    expect(result).toMatchObject({ size, sha256: body.sha256(), checksum: { algorithm: 'CRC64NVME' } });
     expect(growth).toBeLessThan(bound);
 
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'archive', Key: 'big.bin' }));
@@ -74,21 +80,9 @@ describe('transfer memory', () => {
       });
     await transfer('warmup-resumable.bin', generatedStream({ size: 20 * MiB }), 20 * MiB);
 
-    const baseline = process.memoryUsage.rss();
-    let peak = baseline;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage.rss());
-    }, 20);
     const body = generatedStream({ size });
-    try {
-      const result = await transfer('big-resumable.bin', body, size);
-      expect(result).toMatchObject({ status: 'complete', object: { size, sha256: body.sha256() } });
-    } finally {
-      clearInterval(sampler);
-    }
-    peak = Math.max(peak, process.memoryUsage.rss());
-    const growth = peak - baseline;
-    console.info(`512 MiB resumable transfer: RSS ${Math.round(baseline / MiB)} MiB -> peak ${Math.round(peak / MiB)} MiB (+${Math.round(growth / MiB)} MiB)`);
+    const { result, growth } = await rssGrowthDuring('512 MiB resumable transfer', () => transfer('big-resumable.bin', body, size));
+    expect(result).toMatchObject({ status: 'complete', object: { size, sha256: body.sha256() } });
     expect(growth).toBeLessThan(bound);
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'archive', Key: 'big-resumable.bin' }));
     expect(head.ContentLength).toBe(size);
