@@ -1,9 +1,8 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { objectSha256 } from '../../lambdas/archive/object-sha256';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { stderrLog } from '../../lambdas/common/log';
 import { staticSecretSource } from '../../lambdas/common/secrets';
 import { parseConfig } from '../../lambdas/config/load';
@@ -52,7 +51,7 @@ export async function demoCommand(options: { verbose?: boolean } = {}, out: Node
         continue;
       }
       const served = await device.served(result);
-      const readBack = await sha256OfObject(s3.client, DEMO_BUCKET, result.key);
+      const readBack = await objectSha256(s3.client, DEMO_BUCKET, result.key);
       const same = served ? served.sha256 === readBack.sha256 && served.size === readBack.size : readBack.sha256 === result.sha256;
       allGood &&= same && readBack.sha256 === result.sha256;
       rows.push([
@@ -127,13 +126,3 @@ async function demoRestore(
   return ok;
 }
 
-async function sha256OfObject(s3: S3Client, bucket: string, key: string) {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of object.Body as Readable) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { size, sha256: hash.digest('hex') };
-}

@@ -1,8 +1,7 @@
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mapLimit } from '../common/map-limit';
 import { isS3ErrorNamed, listCatalog, type CatalogBackup } from './catalog';
+import { objectSha256 } from './object-sha256';
 import { describeS3Error } from './errors';
 
 /**
@@ -62,15 +61,7 @@ export async function verifyBackup(s3: S3Client, bucket: string, backup: Catalog
     if (COLD_STORAGE_CLASSES.includes(backup.storageClass) && !(await isRestored(s3, bucket, key))) {
       return { kind: 'cold', deviceId, key, storageClass: backup.storageClass };
     }
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of object.Body as Readable) {
-      const bytes = chunk as Buffer;
-      size += bytes.length;
-      hash.update(bytes);
-    }
-    const sha256 = hash.digest('hex');
+    const { size, sha256 } = await objectSha256(s3, bucket, key);
     const problems: string[] = [];
     if (size !== backup.size) problems.push(`read ${size} bytes, the manifest says ${backup.size}`);
     if (sha256 !== backup.sha256) problems.push(`SHA-256 is ${sha256}, the manifest says ${backup.sha256}`);

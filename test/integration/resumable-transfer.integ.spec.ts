@@ -1,9 +1,8 @@
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
+import { CreateBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { objectSha256 } from '../../lambdas/archive/object-sha256';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IntegrityError } from '../../lambdas/common/errors';
 import { silentLog } from '../../lambdas/common/log';
@@ -82,17 +81,6 @@ async function setUp(size: number, simulator: NpmV1SimulatorOptions = {}) {
   return { bucket, deps, configFor, state, backupId: state.handle.backupId };
 }
 
-async function objectSha256(bucket: string, key: string): Promise<{ size: number; sha256: string }> {
-  const object = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of object.Body as Readable) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { size, sha256: hash.digest('hex') };
-}
-
 async function leftovers(bucket: string) {
   const objects = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket }));
   const uploads = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
@@ -124,7 +112,7 @@ describe('TransferToArchive across invocations', () => {
     expect(state.transfer).toBeUndefined();
     const served = sim!.backups().find((b) => b.id === run.backupId)!;
     expect(state.archive).toMatchObject({ size: 48 * MiB, sha256: served.sha256 });
-    expect(await objectSha256(run.bucket, state.archive!.key)).toEqual({ size: 48 * MiB, sha256: served.sha256 });
+    expect(await objectSha256(s3.client, run.bucket, state.archive!.key)).toEqual({ size: 48 * MiB, sha256: served.sha256 });
     // The first download is whole (200), the two resumed ones are 206 from the next byte.
     expect(downloads().map((r) => r.status)).toEqual([200, 206, 206]);
     expect((await leftovers(run.bucket)).uploads).toBe(0);
@@ -139,7 +127,7 @@ describe('TransferToArchive across invocations', () => {
     const done = await transferBackup(first, run.deps());
     const served = sim!.backups().find((b) => b.id === run.backupId)!;
     expect(done.archive).toMatchObject({ size: 40 * MiB, sha256: served.sha256 });
-    expect(await objectSha256(run.bucket, done.archive!.key)).toEqual({ size: 40 * MiB, sha256: served.sha256 });
+    expect(await objectSha256(s3.client, run.bucket, done.archive!.key)).toEqual({ size: 40 * MiB, sha256: served.sha256 });
     expect(downloads().map((r) => r.status)).toEqual([200, 200]);
   });
 
@@ -179,7 +167,7 @@ describe('TransferToArchive across invocations', () => {
     // The device copy is deleted after archiving: compare with the generator's bytes for that backup.
     const served = expectedBackupDigest(sim!.seed, result!.deviceBackupId!, 48 * MiB);
     expect(result!.sha256).toBe(served.sha256);
-    expect(await objectSha256(run.bucket, result!.key!)).toEqual(served);
+    expect(await objectSha256(s3.client, run.bucket, result!.key!)).toEqual(served);
     expect((await leftovers(run.bucket)).uploads).toBe(0);
   });
 
