@@ -27,6 +27,16 @@ console.log(JSON.stringify({ execArgv: process.execArgv, newSpaceBytes: space.sp
 `,
 );
 
+/**
+ * The most new space V8 may report under --max-semi-space-size=`semiSpaceMb`: two semi-spaces,
+ * plus half again for V8's page granularity and bookkeeping, which it counts in `space_size` and
+ * which varies between runs and versions. Still far below what a flag that did not take effect
+ * gives (the bootstrap's 51 MB semi-spaces, ~100 MiB), so the check keeps its point.
+ */
+function newSpaceBound(semiSpaceMb: number): number {
+  return 2 * semiSpaceMb * 1024 * 1024 * 1.5;
+}
+
 /** The command line Lambda's Node.js bootstrap builds for TransferToArchive (1024 MB). */
 const BOOTSTRAP_ARGS = lambdaBootstrapNodeArgs(BACKUP_FUNCTION_SIZING.TransferToArchive.memoryMb);
 
@@ -46,8 +56,10 @@ describe('Lambda exec wrapper (infra/lambda-runtime/exec-wrapper.sh)', () => {
     const wrapped = run('bash', [EXEC_WRAPPER_SOURCE, process.execPath, ...BOOTSTRAP_ARGS, churn]);
     expect(wrapped.stderr).toBe('');
     expect(wrapped.result?.execArgv).toEqual(['--max-semi-space-size=8', '--expose-gc', '--max-old-space-size=922']);
-    // Two semi-spaces of 8 MB (and a page of bookkeeping).
-    expect(wrapped.result!.newSpaceBytes).toBeLessThanOrEqual(17 * 1024 * 1024);
+    // Two semi-spaces of 8 MB. The bound is V8's own figure, which is not exactly 2 x 8 MiB: it
+    // counts its pages and their bookkeeping (17.5 MiB was measured, and failed a 17 MiB bound one
+    // run in three), so it keeps half again as margin. The bootstrap's 51 MB would reach ~100 MiB.
+    expect(wrapped.result!.newSpaceBytes).toBeLessThanOrEqual(newSpaceBound(8));
 
     // The same churn under the bootstrap's own flags grows the new space far beyond that.
     const bare = run(process.execPath, [...BOOTSTRAP_ARGS, churn]);
@@ -57,7 +69,7 @@ describe('Lambda exec wrapper (infra/lambda-runtime/exec-wrapper.sh)', () => {
   it('takes the size from BACKUP_RUNNER_MAX_SEMI_SPACE_MB, and the flag in its two-argument form', () => {
     const wrapped = run('bash', [EXEC_WRAPPER_SOURCE, process.execPath, '--max-semi-space-size', '51', churn], { BACKUP_RUNNER_MAX_SEMI_SPACE_MB: '4' });
     expect(wrapped.result?.execArgv).toEqual(['--max-semi-space-size=4']);
-    expect(wrapped.result!.newSpaceBytes).toBeLessThanOrEqual(9 * 1024 * 1024);
+    expect(wrapped.result!.newSpaceBytes).toBeLessThanOrEqual(newSpaceBound(4));
   });
 
   it('refuses to run without a command line', () => {
