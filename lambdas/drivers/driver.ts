@@ -33,7 +33,11 @@ export interface Driver {
 export interface RestoreDriver {
   /** Why this archived backup must not be restored here (empty when it may). `force` waives version checks, never the type. */
   checkCompatibility(backup: ArchivedBackupFacts, options: { force: boolean }): Promise<string[]>;
-  /** Makes room and puts the file on the device (or its landing host), streamed; `open` may be called again for a retry. */
+  /**
+   * Makes room and puts the file on the device (or its landing host), streamed; `open` may be called again for a retry.
+   * A device that still holds these very bytes (the driver checked them against `backup.sha256`)
+   * needs no upload: the driver then never calls `open` and says so with `ALREADY_ON_DEVICE` in the handle.
+   */
   uploadBackup(upload: { open: () => Promise<Readable>; size: number; backup: ArchivedBackupFacts }): Promise<RestoreHandle>;
   startRestore(handle: RestoreHandle): Promise<RestoreHandle>;
   pollRestore(handle: RestoreHandle): Promise<RestoreProgress>;
@@ -55,6 +59,12 @@ export interface ArchivedBackupFacts {
 export interface RestoreHandle {
   [key: string]: string | number | boolean | null;
 }
+
+/**
+ * Handle field of an upload that was not needed: the device already holds the archived bytes,
+ * checked by the driver against the manifest's SHA-256, so the archive was not read.
+ */
+export const ALREADY_ON_DEVICE = 'alreadyOnDevice';
 
 export type RestoreProgress =
   | { state: 'running'; detail?: string }

@@ -4,6 +4,7 @@ import { mkdir, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runBackupsLocally, type LocalRunResult } from '../../cli/local/run-backups';
+import { runRestoreLocally } from '../../cli/local/run-restore';
 import { createDeviceHttpClient } from '../../lambdas/common/http';
 import { silentLog } from '../../lambdas/common/log';
 import { staticSecretSource } from '../../lambdas/common/secrets';
@@ -13,6 +14,7 @@ import { createQRadarDriver } from '../../lambdas/drivers/qradar';
 import { startQRadarSimulator, type QRadarSimulator, type QRadarSimulatorOptions } from '../../simulators/qradar';
 import { useEmbeddedS3, useSshd } from './support/file-fixture';
 import { fastRunOverrides } from './support/local-run';
+import { FAST_RESTORE_POLL } from './support/restore-harness';
 import { freshBucket, listKeys, objectStream, racingClock, readObject } from './support/ssh-devices';
 
 /**
@@ -53,13 +55,14 @@ function deviceConfig(scenario: Scenario) {
     timeouts: { connectSeconds: 5, idleSeconds: 10 },
     backupType: 'CONFIG',
     ssh: { port: sshd.port, hostKey: sshd.hostKeyFingerprint },
+    restorePoll: FAST_RESTORE_POLL,
     ...scenario.device,
   };
 }
 
 const secrets = (token = TOKEN) => staticSecretSource({ [SECRET]: { token, sshUsername: sshd.username, sshPrivateKey: sshd.clientPrivateKey } });
 
-async function run(scenario: Scenario = {}): Promise<{ result: LocalRunResult; bucket: string; keys: string[]; backupDirectory: string }> {
+async function run(scenario: Scenario = {}): Promise<{ result: LocalRunResult; bucket: string; keys: string[]; backupDirectory: string; config: ReturnType<typeof parseConfig> }> {
   const backupDirectory = join(s3.directory, `store-backup-${++counter}`);
   await mkdir(backupDirectory);
   sim = await startQRadarSimulator({ token: TOKEN, backupDirectory, backupSize: SIZE, backupDurationMs: 200, seed: 9, ...scenario.simulator });
@@ -73,7 +76,7 @@ async function run(scenario: Scenario = {}): Promise<{ result: LocalRunResult; b
     overrides: FAST,
     ...(scenario.now ? { now: scenario.now } : {}),
   });
-  return { result: result!, bucket, keys: await listKeys(s3.client, bucket), backupDirectory };
+  return { result: result!, bucket, keys: await listKeys(s3.client, bucket), backupDirectory, config };
 }
 
 describe('QRadar backup (state machine, console simulator, real sshd, s3rver)', () => {
@@ -193,5 +196,52 @@ describe('QRadar restore operations (console simulator, real sshd)', () => {
     expect(uploaded).toMatchObject({ uploaded: true, path: original!.content_file_path });
     expect(sim!.restores().at(-1)).toMatchObject({ status: 'SUCCESS', backup_id: uploaded.backupId });
     expect(existsSync(original!.content_file_path!)).toBe(false); // removeUploaded deleted it again
+  });
+});
+
+describe('QRadar restore through the restore state machine (console simulator, real sshd, s3rver)', () => {
+  const RESTORE_FAST = { waitTimeOverrides: { WaitForRestore: 50 }, retryIntervalOverrides: { StartRestore: 50, UploadToDevice: 50 } };
+
+  async function restoreLatest(config: ReturnType<typeof parseConfig>, bucket: string) {
+    return runRestoreLocally({
+      config,
+      input: { deviceId: 'qr1', selector: { latest: true } },
+      secrets: secrets(),
+      archive: { bucket, s3: s3.client },
+      log: silentLog,
+      overrides: RESTORE_FAST,
+    });
+  }
+
+  it('restores a backup the console still has (the normal case): nothing uploaded, the console restores its own verified copy', async () => {
+    const { result, bucket, config } = await run();
+    expect(result.status).toBe('SUCCEEDED');
+    const restored = await restoreLatest(config, bucket);
+    expect(restored, restored.cause).toMatchObject({ status: 'SUCCEEDED', state: { status: 'completed', device: { handle: { uploaded: false } } } });
+    const [backup] = sim!.backups();
+    expect(sim!.restores()).toEqual([expect.objectContaining({ status: 'SUCCESS', backup_id: backup!.id })]);
+    expect(existsSync(backup!.content_file_path!)).toBe(true); // the console's own copy stays
+  });
+
+  it('refuses when the console copy under the same path is not the archived backup, and changes nothing', async () => {
+    const { result, bucket, config } = await run();
+    const [backup] = sim!.backups();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(backup!.content_file_path!, Buffer.alloc(result.size!, 7)); // same size, other bytes
+    const restored = await restoreLatest(config, bucket);
+    expect(restored).toMatchObject({ status: 'FAILED', error: 'RestoreRefused' });
+    expect(restored.cause).toContain(backup!.content_file_path!);
+    expect(restored.cause).toMatch(/qr1/);
+    expect(sim!.restores()).toEqual([]);
+  });
+
+  it('restores an archived copy the console lost: the file goes back, is restored, then removed', async () => {
+    const { result, bucket, config } = await run();
+    const [original] = sim!.backups();
+    await unlink(original!.content_file_path!);
+    const restored = await restoreLatest(config, bucket);
+    expect(restored, restored.cause).toMatchObject({ status: 'SUCCEEDED', state: { device: { handle: { uploaded: true } } } });
+    expect(sim!.restores().at(-1)).toMatchObject({ status: 'SUCCESS' });
+    expect(result.sha256).toBe(sim!.writtenFiles()[basename(original!.content_file_path!)]);
   });
 });

@@ -1,19 +1,22 @@
 import { posix } from 'node:path';
+import { streamSha256 } from '../../archive/object-sha256';
 import { DeviceOperationFailed, DeviceProtocolError, DeviceRejectedRequest, IntegrityError } from '../../common/errors';
 import type { QRadarDeviceConfig } from '../../config/schema';
 import { openRemoteFile, openSftpSession, writeRemoteFile, type SftpSession } from '../../transfer/sftp';
-import type {
-  ArchivedBackupFacts,
-  Artifact,
-  BackupHandle,
-  BackupProgress,
-  Driver,
-  DriverContext,
-  DriverFactory,
-  RestoreDriver,
-  RestoreHandle,
-  RestoreProgress,
-  StartBackupRequest,
+import { RestoreRefused } from '../../restore/errors';
+import {
+  ALREADY_ON_DEVICE,
+  type ArchivedBackupFacts,
+  type Artifact,
+  type BackupHandle,
+  type BackupProgress,
+  type Driver,
+  type DriverContext,
+  type DriverFactory,
+  type RestoreDriver,
+  type RestoreHandle,
+  type RestoreProgress,
+  type StartBackupRequest,
 } from '../driver';
 import { QRadarClient } from './client';
 import { qradarErrorFor, QRADAR_NAME_EXISTS } from './device-errors';
@@ -72,14 +75,25 @@ export const createQRadarDriver: DriverFactory = (context: DriverContext): Drive
     /**
      * Inferred (no source confirms it): an archived copy is restored by putting the file back
      * where the console had it (its content_file_path under /store/backup); the console then
-     * lists it again as a backup. When the console still has it, nothing is uploaded.
+     * lists it again as a backup. When the console still has it (the normal case: console copies
+     * are kept by default), nothing is uploaded, once its bytes are checked against the manifest;
+     * a different file under that path is never overwritten.
      */
     async uploadBackup(upload): Promise<RestoreHandle> {
       const path = String(upload.backup.details.contentFilePath);
       const existing = await findByPath(path);
-      if (existing && existing.status.toUpperCase() === 'SUCCESS' && existing.is_valid !== false && existing.size_on_disk === upload.size) {
-        log.info('the console still has this backup; nothing uploaded', { device: deviceId, backupId: existing.id });
-        return { backupId: existing.id, uploaded: false, path };
+      if (existing && existing.status.toUpperCase() === 'SUCCESS' && existing.is_valid !== false) {
+        const onConsole = await consoleFileSha256(path);
+        if (onConsole.sha256 !== upload.backup.sha256 || onConsole.size !== upload.size) {
+          throw new RestoreRefused(
+            `the console still lists backup ${existing.id} at ${path}, but that file is not the archived backup ` +
+              `(${onConsole.size} bytes, SHA-256 ${onConsole.sha256}; the archive holds ${upload.size} bytes, SHA-256 ${upload.backup.sha256}); ` +
+              'nothing was changed: delete that backup on the console to restore the archived copy in its place',
+            { deviceId },
+          );
+        }
+        log.info('the console still has this backup, byte for byte; nothing uploaded', { device: deviceId, backupId: existing.id });
+        return { backupId: existing.id, uploaded: false, path, [ALREADY_ON_DEVICE]: true };
       }
       const session = await openConsole();
       try {
@@ -125,6 +139,22 @@ export const createQRadarDriver: DriverFactory = (context: DriverContext): Drive
       await deleteBackupRecord(String(handle.backupId));
     },
   };
+
+  /** One file on the console, opened over SFTP; the session ends with the stream. */
+  async function openConsoleFile(path: string) {
+    const session = await openConsole();
+    try {
+      return await openRemoteFile(session, path, { idleSeconds: device.timeouts.idleSeconds });
+    } catch (error) {
+      session.close();
+      throw error;
+    }
+  }
+
+  /** Reads the console's file over SFTP and hashes it. */
+  async function consoleFileSha256(path: string): Promise<{ size: number; sha256: string }> {
+    return streamSha256((await openConsoleFile(path)).body);
+  }
 
   async function findByPath(path: string): Promise<QRadarBackup | undefined> {
     const list = parseBackups(await client.json({ method: 'GET', path: qradarPaths.backups }), deviceId, `the answer of GET ${qradarPaths.backups}`);
@@ -187,14 +217,7 @@ export const createQRadarDriver: DriverFactory = (context: DriverContext): Drive
       if (!path || !path.startsWith('/')) {
         throw new DeviceProtocolError(`backup ${backup.id} has no absolute content_file_path (${JSON.stringify(path ?? null)}): cannot fetch it`, { deviceId });
       }
-      const session = await openConsole();
-      let file;
-      try {
-        file = await openRemoteFile(session, path, { idleSeconds: device.timeouts.idleSeconds });
-      } catch (error) {
-        session.close();
-        throw error;
-      }
+      const file = await openConsoleFile(path);
       if (typeof backup.size_on_disk === 'number' && backup.size_on_disk !== file.size) {
         file.body.destroy();
         throw new IntegrityError(`backup ${backup.id}: the console says ${backup.size_on_disk} bytes (size_on_disk), ${path} has ${file.size}`, { deviceId });

@@ -3,6 +3,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { isS3ErrorNamed } from '../../archive/catalog';
 import { ArchiveError, describeS3Error } from '../../archive/errors';
 import { IntegrityError, withDevice } from '../../common/errors';
+import { ALREADY_ON_DEVICE } from '../../drivers/driver';
 import type { RestoreState } from '../../restore/state';
 import { VerifyingStream } from '../../restore/verifying-stream';
 import type { StepDeps } from '../deps';
@@ -47,13 +48,16 @@ export async function uploadToDevice(state: RestoreState, deps: StepDeps): Promi
     } finally {
       for (const stream of opened) if (!stream.destroyed) stream.destroy();
     }
-    if (!verifier?.verified) {
+    const notNeeded = handle[ALREADY_ON_DEVICE] === true && opened.length === 0;
+    if (notNeeded) {
+      deps.log.info('the device already holds the archived bytes (checked against the manifest SHA-256); nothing uploaded', { deviceId: device.id, key, sha256 });
+    } else if (!verifier?.verified) {
       // The driver stopped reading early, so the device holds less than the backup: take it away again.
       await restore.removeUploaded(handle).catch(() => undefined);
       throw withDevice(verifier?.problem ?? new IntegrityError(`the upload of ${where} ended before all ${size} bytes were read and verified`), device.id);
     }
     const finished = deps.now();
-    deps.log.info('backup uploaded to the device', { deviceId: device.id, key, size, sha256, seconds: (finished.getTime() - started.getTime()) / 1000 });
+    if (!notNeeded) deps.log.info('backup uploaded to the device', { deviceId: device.id, key, size, sha256, seconds: (finished.getTime() - started.getTime()) / 1000 });
     return {
       ...state,
       status: 'uploaded',
