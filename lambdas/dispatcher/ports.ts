@@ -20,7 +20,9 @@ export interface BackupExecutions {
   listRunning(): Promise<RunningExecution[]>;
   /**
    * Starts an execution. 'already-started' when one of that name exists (Step Functions keeps
-   * names for 90 days and refuses a second start): the occurrence was dispatched before.
+   * names for 90 days and refuses a second start with ExecutionAlreadyExists): the occurrence was
+   * dispatched before. Step Functions answers a start with the same name and the same input while
+   * that execution runs with success (idempotency): 'started', which is why each tick's input differs.
    */
   start(name: string, input: BackupExecutionInput): Promise<'started' | 'already-started'>;
 }

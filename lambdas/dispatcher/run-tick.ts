@@ -15,7 +15,10 @@ import type { DispatcherState, PendingRun } from './state';
  * Exactly once, and nothing lost, also when a step fails half-way:
  * - Execution names are `<deviceId>-<occurrence>`; Step Functions refuses a second start of a
  *   name, which is counted as "already started", never as an error. So any tick may be planned
- *   and carried out again without starting anything twice.
+ *   and carried out again without starting anything twice. The input carries the tick's time
+ *   (`dispatchedAt`): Step Functions answers a start of a running execution with the same name
+ *   and input with success (its idempotency, for a client's own retry), which a second tick must
+ *   not count as its start; with another input it gets ExecutionAlreadyExists.
  * - lastTick advances to this tick's `now` even when some StartExecution calls fail: those
  *   occurrences are carried over in the state (`start-failed`, with their names) and tried again
  *   every tick until they start or pass maxLatenessMinutes (then reported). Not advancing it
@@ -85,7 +88,8 @@ async function tickOnce(deps: DispatcherDeps): Promise<TickOutcome> {
 
   const results = await mapLimit(plan.start, deps.concurrency ?? 8, async (run) => {
     try {
-      const outcome = await deps.executions.start(run.executionName, { deviceId: run.deviceId, occurrence: formatInstant(run.occurrence), trigger: 'schedule' });
+      const input = { deviceId: run.deviceId, occurrence: formatInstant(run.occurrence), trigger: 'schedule' as const, dispatchedAt: now.toISOString() };
+      const outcome = await deps.executions.start(run.executionName, input);
       return { ok: true, run, outcome } as const;
     } catch (error) {
       return { ok: false, run, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } as const;

@@ -9,6 +9,12 @@ export interface BackupExecutionInput {
   trigger?: 'schedule' | 'manual';
   /** Which run of the backup inside this execution (1 = first; `retry.attempts` adds more). Absent = 1. */
   attempt?: number;
+  /**
+   * When the dispatcher tick that started it ran (ISO-8601 UTC). A later tick that plans the same
+   * occurrence again sends another input, so Step Functions answers ExecutionAlreadyExists, where
+   * the same input on a running execution would get its idempotent success (see sfn-executions.ts).
+   */
+  dispatchedAt?: string;
 }
 
 /** The StartBackup task's payload: the execution input plus facts from the context object. */

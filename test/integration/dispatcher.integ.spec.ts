@@ -76,7 +76,7 @@ describe('dispatcher tick with the local state machine runner (simulator, s3rver
     const store = s3DispatcherStateStore(s3.client, BUCKET);
     const now = new Date();
     const tick = () =>
-      runDispatchTick({ config, executions: sfn, store, events: { publish: async (e) => (skipped.push(...e), 0) }, log: silentLog, now: () => now });
+      runDispatchTick({ config, executions: sfn.backupExecutions(), store, events: { publish: async (e) => (skipped.push(...e), 0) }, log: silentLog, now: () => now });
 
     // The first tick ever: the window is the last maxLatenessMinutes, so the latest hourly occurrence is due.
     const occurrence = previousOccurrence(parseSchedule(HOURLY), new Date(now.getTime() + 1))!;
@@ -105,6 +105,20 @@ describe('dispatcher tick with the local state machine runner (simulator, s3rver
     const second = await tick();
     expect(second.started).toEqual([]);
     expect(sfn.startCalls).toEqual([{ name, outcome: 'started' }]);
+    // A later tick that plans the occurrence again (its state write lost) gets Step Functions' refusal, not a second run.
+    const repeated = await runDispatchTick({
+      config,
+      executions: sfn.backupExecutions(),
+      store: { load: async () => ({ state: undefined, token: undefined }), save: async () => undefined },
+      events: { publish: async () => 0 },
+      log: silentLog,
+      now: () => new Date(now.getTime() + 1),
+    });
+    expect(repeated).toMatchObject({ started: [], alreadyStarted: [name] });
+    expect(sfn.startCalls).toEqual([
+      { name, outcome: 'started' },
+      { name, outcome: 'already-exists' },
+    ]);
     expect(skipped).toEqual([]);
 
     // list/prune/verify see one committed backup and nothing else: the state object is not an archive key.

@@ -12,12 +12,13 @@ import {
   type SkipEventSink,
 } from '../../../lambdas/dispatcher';
 import { jitterOffsetSeconds } from '../../../lambdas/schedule';
-import { LocalStepFunctions } from '../../../cli/local/local-step-functions';
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { LOCAL_BACKUP_STATE_MACHINE_ARN, LocalStepFunctions } from '../../../cli/local/local-step-functions';
 
 /**
  * The dispatcher's I/O around planTick, against in-memory stand-ins for Step Functions
- * (LocalStepFunctions: keeps names, refuses a second start, lists RUNNING), the state object
- * and EventBridge. Times are in November 2026: Europe/Budapest is UTC+1, so 02:00 there is 01:00Z.
+ * (LocalStepFunctions, through the production adapter: answers a duplicate StartExecution as AWS
+ * does), the state object and EventBridge. Times are in November 2026: Europe/Budapest is UTC+1, so 02:00 there is 01:00Z.
  */
 
 const NIGHTLY = { rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=0', timezone: 'Europe/Budapest' };
@@ -50,7 +51,7 @@ function harness(config: ReturnType<typeof configWith>, options: { state?: Dispa
   const store = new MemoryDispatcherStateStore(options.state);
   const events = new RecordingSink();
   const log = recordingLog();
-  const tick = (now: string) => runDispatchTick({ config, executions: sfn, store, events, log, now: () => new Date(now) });
+  const tick = (now: string) => runDispatchTick({ config, executions: sfn.backupExecutions(), store, events, log, now: () => new Date(now) });
   return { sfn, store, events, log, tick };
 }
 
@@ -63,7 +64,12 @@ describe('dispatcher tick', () => {
     });
     const outcome = await h.tick('2026-11-22T01:00:30Z');
     expect(outcome.started.sort()).toEqual(['ar11-lab-20261122T0100Z', 'edge-20261122T0100Z']);
-    expect(h.sfn.executions.get('ar11-lab-20261122T0100Z')?.input).toEqual({ deviceId: 'ar11-lab', occurrence: '2026-11-22T01:00:00Z', trigger: 'schedule' });
+    expect(h.sfn.executions.get('ar11-lab-20261122T0100Z')?.input).toEqual({
+      deviceId: 'ar11-lab',
+      occurrence: '2026-11-22T01:00:00Z',
+      trigger: 'schedule',
+      dispatchedAt: '2026-11-22T01:00:30.000Z',
+    });
     expect(h.store.state).toEqual({ version: 1, lastTick: '2026-11-22T01:00:30.000Z', pending: [] });
     expect(h.events.events).toEqual([]);
   });
@@ -88,6 +94,24 @@ describe('dispatcher tick', () => {
     expect(repeat.alreadyStarted.sort()).toEqual(['ar11-lab-20261122T0100Z', 'edge-20261122T0100Z']);
     expect(h.sfn.startCalls.filter((c) => c.outcome === 'started')).toHaveLength(2);
     expect(h.events.events).toEqual([]);
+  });
+
+  it('a repeated tick that does not see the running execution yet (ListExecutions lags) still starts nothing twice', async () => {
+    const config = configWith([{ id: 'ar11-lab', schedule: NIGHTLY }]);
+    const sfn = new LocalStepFunctions({ listLag: 5 });
+    const h = harness(config, { state: stateAt('2026-11-22T00:55:00Z'), sfn });
+    const lostWrite = harness(config, { state: stateAt('2026-11-22T00:55:00Z'), sfn });
+    expect((await lostWrite.tick('2026-11-22T01:02:00Z')).started).toEqual(['ar11-lab-20261122T0100Z']);
+    // The execution runs, but the next tick's ListExecutions does not show it: it plans the start again.
+    const repeat = await h.tick('2026-11-22T01:03:00Z');
+    expect(repeat.started).toEqual([]);
+    expect(repeat.alreadyStarted).toEqual(['ar11-lab-20261122T0100Z']);
+    // Another tick's input differs (dispatchedAt), so Step Functions refuses rather than answering idempotently.
+    expect(sfn.startCalls).toEqual([
+      { name: 'ar11-lab-20261122T0100Z', outcome: 'started' },
+      { name: 'ar11-lab-20261122T0100Z', outcome: 'already-exists' },
+    ]);
+    expect(sfn.executions.size).toBe(1);
   });
 
   it('after a missed tick (outage shorter than maxLateness) only the latest missed occurrence runs', async () => {
@@ -159,7 +183,7 @@ describe('dispatcher tick', () => {
     sfn.finish('dev-a-20261122T0100Z');
     const third = await h.tick('2026-11-22T01:10:00Z');
     expect(third.started).toEqual(['dev-b-20261122T0100Z', 'dev-c-20261122T0100Z']);
-    expect(sfn.executions.get('dev-c-20261122T0100Z')?.input).toEqual({ deviceId: 'dev-c', occurrence: '2026-11-22T01:00:00Z', trigger: 'schedule' });
+    expect(sfn.executions.get('dev-c-20261122T0100Z')?.input).toEqual({ deviceId: 'dev-c', occurrence: '2026-11-22T01:00:00Z', trigger: 'schedule', dispatchedAt: '2026-11-22T01:10:00.000Z' });
     expect(h.store.state?.pending).toEqual([]);
     expect(sfn.startCalls.every((c) => c.outcome === 'started')).toBe(true);
   });
@@ -264,6 +288,33 @@ describe('dispatcher tick', () => {
     expect(startedAt).toHaveLength(1);
     expect(Date.parse(startedAt[0]!)).toBeGreaterThanOrEqual(dueAt);
     expect(Date.parse(startedAt[0]!) - dueAt).toBeLessThan(60_000);
+  });
+});
+
+describe('the Step Functions stand-in answers StartExecution as AWS does (Standard workflows)', () => {
+  const input = { deviceId: 'ar11-lab', occurrence: '2026-11-22T01:00:00Z', trigger: 'schedule' as const };
+  const start = (sfn: LocalStepFunctions, name: string, body: object) =>
+    sfn.send(new StartExecutionCommand({ stateMachineArn: LOCAL_BACKUP_STATE_MACHINE_ARN, name, input: JSON.stringify(body) }));
+
+  it('same name and same input while it runs: the existing execution, no error', async () => {
+    const sfn = new LocalStepFunctions();
+    const first = await start(sfn, 'ar11-lab-20261122T0100Z', input);
+    const again = await start(sfn, 'ar11-lab-20261122T0100Z', input);
+    expect(again.executionArn).toBe(first.executionArn);
+    expect(again.startDate).toEqual(first.startDate);
+    expect(sfn.executions.size).toBe(1);
+    // The adapter reads that success as a start: the reason each tick sends its own input.
+    expect(await sfn.backupExecutions().start('ar11-lab-20261122T0100Z', input)).toBe('started');
+  });
+
+  it('another input, or a closed execution of that name: ExecutionAlreadyExists, which the adapter reads as already started', async () => {
+    const sfn = new LocalStepFunctions();
+    await start(sfn, 'ar11-lab-20261122T0100Z', input);
+    await expect(start(sfn, 'ar11-lab-20261122T0100Z', { ...input, dispatchedAt: 'later' })).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    sfn.finish('ar11-lab-20261122T0100Z');
+    await expect(start(sfn, 'ar11-lab-20261122T0100Z', input)).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    expect(await sfn.backupExecutions().start('ar11-lab-20261122T0100Z', input)).toBe('already-started');
+    expect(sfn.startCalls.map((c) => c.outcome)).toEqual(['started', 'already-exists', 'already-exists', 'already-exists']);
   });
 });
 
