@@ -71,7 +71,7 @@ export interface ArchiveBucketProps {
 
   /**
    * Object Lock with a default retention for every new object version. Enabled when the bucket is
-   * created; turning it on for a deployed bucket needs S3's own procedure (see README).
+   * created; turning it on for a deployed bucket needs S3's own procedure (see docs/archive.md).
    * @default - no Object Lock
    */
   readonly objectLock?: { readonly mode: 'GOVERNANCE' | 'COMPLIANCE'; readonly days: number };

@@ -29,6 +29,12 @@ import { PROJECT_ROOT, RunnerFunction } from './runner-function';
  * dispatcher that no longer ticks, a reporter that no longer reports.
  */
 
+/**
+ * Where the on-call reader finds what to do: a stable path in the repository (docs/operations.md has
+ * one heading per alarm kind; test/docs/alarm-runbooks.spec.ts checks every description's link resolves).
+ */
+export const runbook = (alarmKind: string): string => ` Runbook: docs/operations.md#${alarmKind}`;
+
 /** The metric every runner metric is, with Powertools' `service` dimension (and `deviceId` when per device). */
 export function runnerMetric(metricName: string, options: { deviceId?: string; statistic: string; period: Duration }): cw.Metric {
   return new cw.Metric({
@@ -243,7 +249,7 @@ export class BackupAlarms extends Construct {
         notify(
           new cw.Alarm(this, `Failing-${device.id}`, {
             alarmName: `${stackName}-backup-failing-${device.id}`,
-            alarmDescription: `The latest backup of ${device.id} failed (the "Backup Failed" event has the error). OK again after its next successful backup.`,
+            alarmDescription: `The latest backup of ${device.id} failed (the "Backup Failed" event has the error). OK again after its next successful backup.${runbook('backup-failing')} Restoring a lost device: docs/restore-runbook.md`,
             metric: runnerMetric(METRICS.lastBackupFailed, { deviceId: device.id, statistic: 'Maximum', period: Duration.minutes(1) }),
             threshold: 1,
             comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -259,7 +265,7 @@ export class BackupAlarms extends Construct {
         notify(
           new cw.Alarm(this, `Stale-${deviceId}`, {
             alarmName: `${stackName}-backup-stale-${deviceId}`,
-            alarmDescription: `${deviceId} has no committed backup newer than ${hours} h (1.5x its schedule's longest interval).`,
+            alarmDescription: `${deviceId} has no committed backup newer than ${hours} h (1.5x its schedule's longest interval).${runbook('backup-stale')}`,
             metric: runnerMetric(METRICS.newestBackupAge, { deviceId, statistic: 'Maximum', period: props.freshnessEvery }),
             threshold: hours,
             comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -274,7 +280,7 @@ export class BackupAlarms extends Construct {
         notify(
           new cw.Alarm(this, 'FreshnessCheckMissing', {
             alarmName: `${stackName}-freshness-check-missing`,
-            alarmDescription: 'The freshness check has not reported for two periods: stale devices would go unnoticed.',
+            alarmDescription: `The freshness check has not reported for two periods: stale devices would go unnoticed.${runbook('freshness-check-missing')}`,
             metric: runnerMetric(METRICS.devicesChecked, { statistic: 'SampleCount', period: props.freshnessEvery }),
             threshold: 1,
             comparisonOperator: cw.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -284,11 +290,12 @@ export class BackupAlarms extends Construct {
         ),
       );
     }
-    const errors = (name: string, fn: lambda.IFunction, what: string) =>
-      notify(
+    const errors = (name: string, fn: lambda.IFunction, what: string) => {
+      const alarmKind = name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+      return notify(
         new cw.Alarm(this, name, {
-          alarmName: `${stackName}-${name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
-          alarmDescription: what,
+          alarmName: `${stackName}-${alarmKind}`,
+          alarmDescription: `${what}${runbook(alarmKind)}`,
           metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
           threshold: 1,
           comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -296,13 +303,14 @@ export class BackupAlarms extends Construct {
           treatMissingData: cw.TreatMissingData.NOT_BREACHING,
         }),
       );
+    };
     this.system.push(errors('ReporterErrors', props.reporter, 'The execution reporter failed: backup events and metrics may be missing; see its log.'));
     if (props.dispatcher) this.system.push(errors('DispatcherErrors', props.dispatcher, 'A dispatcher tick failed: scheduled backups may not start; see its log.'));
     this.system.push(
       notify(
         new cw.Alarm(this, 'UndeliveredEvents', {
           alarmName: `${stackName}-undelivered-events`,
-          alarmDescription: 'Events or reports could not be delivered and wait in the dead-letter queue.',
+          alarmDescription: `Events or reports could not be delivered and wait in the dead-letter queue.${runbook('undelivered-events')}`,
           metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
           threshold: 1,
           comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -1,7 +1,7 @@
 /**
  * The runner's own EventBridge events (default bus, source `backup-runner`): one per finished
  * backup or restore execution, besides the dispatcher's `Backup Skipped`. Rules route them
- * (SNS, a ticketing system); the README documents every field. Only ids, keys, times, sizes and
+ * (SNS, a ticketing system); docs/operations.md documents every field. Only ids, keys, times, sizes and
  * the typed error's name and message: never a secret, never file content.
  */
 export const EVENT_SOURCE = 'backup-runner';

@@ -7,7 +7,7 @@ import { decodeRunHandle, encodeRunHandle } from './handle';
 import { storwarePaths } from './paths';
 import { combineProgress } from './progress';
 import { serializeRecordDocument, STORWARE_RECORD_FORMAT, type StorwareRecordEntry } from './record';
-import { parseCreatedTask, storwareEnum } from './responses';
+import { parseCreatedTask } from './responses';
 import { createStorwareRestore } from './restore';
 import { parseStorwareCredentials } from './secret';
 import { StorwareSession } from './session';
@@ -51,8 +51,7 @@ export const createStorwareDriver: DriverFactory = (context: DriverContext): Dri
       for (const entity of device.protectedEntities) {
         const body = {
           protectedEntities: [{ guid: entity }],
-          // Storware takes every enum as an EnumNameAndDescription object; a bare "FULL" is refused with 400.
-          backupType: storwareEnum(device.backupType),
+          backupType: device.backupType,
           ...(device.priority !== undefined ? { priority: device.priority } : {}),
           windowStart: startedAt,
           windowEnd,
