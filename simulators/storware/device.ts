@@ -19,6 +19,13 @@ type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], que
 
 export const SESSION_COOKIE = 'JSESSIONID';
 
+/** The name of an EnumNameAndDescription object ({"name": ..., "description"?: ...}); undefined for anything else, bare strings included. */
+function enumName(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const name = (value as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
+}
+
 /**
  * One simulated Storware Backup & Recovery server: session login with the `login` field and a
  * cookie, export tasks that produce backup records, the backups controller's reads (seed 004),
@@ -118,7 +125,10 @@ export class StorwareDevice {
     if (body === undefined) return;
     const entities = Array.isArray(body?.protectedEntities) ? body.protectedEntities : [];
     if (entities.length === 0) return this.fail(req, res, 400, 'protectedEntities must list at least one {guid}');
-    const backupType = typeof body?.backupType === 'string' ? body.backupType : (body?.backupType as { name?: string } | undefined)?.name;
+    // Every enum is an EnumNameAndDescription object (seed 004 shows them all as {name, description};
+    // Storware's own UI posts {name: 'FULL', description: 'Full'}): a bare string is not one, and Jackson refuses it.
+    const backupType = enumName(body?.backupType);
+    if (backupType === undefined) return this.fail(req, res, 400, `backupType must be an EnumNameAndDescription object such as {"name": "FULL"}, got ${JSON.stringify(body?.backupType ?? null)}`);
     if (backupType !== 'FULL' && backupType !== 'INCREMENTAL') return this.fail(req, res, 400, `backupType must be FULL or INCREMENTAL, got ${JSON.stringify(body?.backupType)}`);
     for (const e of entities) {
       if (!this.settings.entities.some((known) => known.guid === e.guid)) return this.fail(req, res, 400, `Protected entity ${String(e.guid)} does not exist`);

@@ -83,7 +83,7 @@ describe('Storware: local backup run', () => {
 
     const exports = sim!.tasks().filter((t) => t.type === 'EXPORT');
     expect(exports.map((t) => t.entity)).toEqual([VM1, VM2]);
-    expect(exports[0]!.body).toMatchObject({ protectedEntities: [{ guid: VM1 }], backupType: 'FULL' });
+    expect(exports[0]!.body).toMatchObject({ protectedEntities: [{ guid: VM1 }], backupType: { name: 'FULL' } });
 
     const document = JSON.parse(await readText(bucket, result.key!));
     expect(document.format).toBe(STORWARE_RECORD_FORMAT);

@@ -7,7 +7,7 @@ import { decodeRunHandle, encodeRunHandle } from './handle';
 import { storwarePaths } from './paths';
 import { combineProgress } from './progress';
 import { serializeRecordDocument, STORWARE_RECORD_FORMAT, type StorwareRecordEntry } from './record';
-import { parseCreatedTask } from './responses';
+import { parseCreatedTask, storwareEnum } from './responses';
 import { createStorwareRestore } from './restore';
 import { parseStorwareCredentials } from './secret';
 import { StorwareSession } from './session';
@@ -51,7 +51,8 @@ export const createStorwareDriver: DriverFactory = (context: DriverContext): Dri
       for (const entity of device.protectedEntities) {
         const body = {
           protectedEntities: [{ guid: entity }],
-          backupType: device.backupType,
+          // Storware takes every enum as an EnumNameAndDescription object; a bare "FULL" is refused with 400.
+          backupType: storwareEnum(device.backupType),
           ...(device.priority !== undefined ? { priority: device.priority } : {}),
           windowStart: startedAt,
           windowEnd,

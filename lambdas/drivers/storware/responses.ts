@@ -6,6 +6,15 @@ import { DeviceProtocolError } from '../../common/errors';
  * (seed 004's examples); a plain string is accepted too. Unknown fields are kept (loose): the
  * backup record is archived as the server sent it.
  */
+/**
+ * An enum as requests send it: an EnumNameAndDescription object with just the name
+ * (`{"name": "FULL"}`), never the bare string, which Storware refuses (seed 004 shows every enum
+ * as {name, description}; Storware's own web UI, ovirt-engine-ui-vprotect-extensions, posts them so).
+ */
+export function storwareEnum(name: string): { name: string } {
+  return { name };
+}
+
 const enumValue = z.union([z.string().min(1), z.looseObject({ name: z.string().min(1), description: z.string().nullish() })]).transform((v) => (typeof v === 'string' ? v : v.name));
 const reference = z.looseObject({ guid: z.string().min(1), name: z.string().nullish() });
 

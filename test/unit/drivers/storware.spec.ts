@@ -133,7 +133,7 @@ describe('storware driver: backup', () => {
     expect(started).toEqual({ backupId: 'task-1,task-2', startedAt: NOW.getTime(), [`task:${E1}`]: 'task-1', [`task:${E2}`]: 'task-2' });
     expect(s.calls[1]!.body).toEqual({
       protectedEntities: [{ guid: E1 }],
-      backupType: 'INCREMENTAL',
+      backupType: { name: 'INCREMENTAL' },
       windowStart: NOW.getTime(),
       windowEnd: NOW.getTime() + 60 * 60_000,
       backupDestination: { guid: 'dddddddd-0000-4000-8000-000000000001' },
