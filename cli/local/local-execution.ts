@@ -5,6 +5,7 @@ import type { SecretSource } from '../../lambdas/common/secrets';
 import type { RunnerConfig } from '../../lambdas/config/schema';
 import type { ArchiveChecksumOption } from '../../lambdas/transfer/archive-object';
 import type { StepDeps } from '../../lambdas/workflow/deps';
+import { runGuardedStep } from '../../lambdas/workflow/guarded-step';
 
 /**
  * The plumbing every local execution shares (backup and restore alike): the step dependencies,
@@ -63,7 +64,8 @@ export function runLocalExecution<S>(execution: LocalExecution<S>): Promise<unkn
     Object.entries(execution.steps).map(([stateName, step]) => [
       stateName,
       async (event: unknown) => {
-        const result = await step(event as never, deps);
+        // Behind the same net as in Lambda (stepHandler): secrets scrubbed, device text bounded.
+        const result = await runGuardedStep(step, event as never, deps);
         execution.onStepResult?.(result);
         return result as unknown as never;
       },

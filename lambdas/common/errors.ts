@@ -1,3 +1,8 @@
+import { untrustedText } from './untrusted-text';
+
+/** A typed error's message is cut here; the device texts inside it are cut at 500 where they enter (untrustedText). */
+export const MAX_ERROR_MESSAGE_CHARS = 2000;
+
 /**
  * The runner's typed errors. Each class sets `name`, and Step Functions matches that name
  * (Lambda reports it as the error type) in the workflow's Retry and Catch rules:
@@ -11,7 +16,11 @@ export class BackupRunnerError extends Error {
   readonly deviceId: string | undefined;
 
   constructor(message: string, options: { deviceId?: string; cause?: unknown } = {}) {
-    super(options.deviceId ? `${options.deviceId}: ${message}` : message, { cause: options.cause });
+    // Bounded and free of control characters (line feeds kept: a config error lists its issues a
+    // line each) whatever a caller put in: a device's text reaches messages in many places.
+    super(untrustedText(options.deviceId ? `${options.deviceId}: ${message}` : message, { maxChars: MAX_ERROR_MESSAGE_CHARS, keepNewlines: true }), {
+      cause: options.cause,
+    });
     // Names are set literally in each class: minified Lambda bundles rename classes, and
     // Step Functions matches Retry/Catch rules on this name.
     this.name = 'BackupRunnerError';

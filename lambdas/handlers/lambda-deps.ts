@@ -7,6 +7,7 @@ import type { Log } from '../common/log';
 import { secretsManagerSource } from '../common/secrets';
 import { parseConfig } from '../config/load';
 import type { StepDeps } from '../workflow/deps';
+import { runGuardedStep, type WorkflowStep } from '../workflow/guarded-step';
 
 /** The Powertools logger of this Lambda; handlers add device id and execution name to each invocation. */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'backup-runner' });
@@ -85,16 +86,17 @@ export function logKeysOf(event: unknown): StepEventKeys {
 
 /**
  * Wraps a step as a Lambda handler: every log line of the invocation carries `deviceId` and
- * `executionName` (and Lambda's request id), the step's typed error is passed through unchanged
- * (Step Functions matches its name) after one `step failed` line with its name and message.
+ * `executionName` (and Lambda's request id); the step runs behind runGuardedStep (secret values
+ * scrubbed, device text bounded); its typed error keeps its class and name (Step Functions matches
+ * the name) and is logged once as `step failed` before it is rethrown.
  */
-export function stepHandler<E, R>(step: (event: E, deps: StepDeps) => Promise<R>): (event: E, context?: Context) => Promise<R> {
+export function stepHandler<E, R>(step: WorkflowStep<E, R>): (event: E, context?: Context) => Promise<R> {
   return async (event, context) => {
     logger.resetKeys();
     if (context) logger.addContext(context);
     logger.appendKeys({ deviceId: 'unknown', executionName: 'unknown', ...logKeysOf(event) });
     try {
-      return await step(event, lambdaDeps());
+      return await runGuardedStep(step, event, lambdaDeps());
     } catch (error) {
       logger.error('step failed', { error: error as Error });
       throw error;

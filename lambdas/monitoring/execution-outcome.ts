@@ -1,3 +1,5 @@
+import { MAX_ERROR_MESSAGE_CHARS } from '../common/errors';
+import { untrustedText } from '../common/untrusted-text';
 import type { RunnerEvent, TerminalStatus } from './events';
 
 /**
@@ -101,17 +103,19 @@ export function runnerEventFor(kind: WorkflowKind, change: ExecutionStatusChange
 /**
  * A Lambda error caught by a Catch arrives as JSON text `{"errorType","errorMessage","trace"}`:
  * the message is what an operator reads (it names the device and the problem); the trace is not.
+ * Bounded like the typed errors' messages, also for a cause no step of ours wrote.
  */
 export function readableCause(cause: string): string {
+  const bounded = (text: string) => untrustedText(text, { maxChars: MAX_ERROR_MESSAGE_CHARS, keepNewlines: true });
   try {
     const parsed = JSON.parse(cause) as unknown;
     if (parsed && typeof parsed === 'object' && typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string') {
-      return (parsed as { errorMessage: string }).errorMessage;
+      return bounded((parsed as { errorMessage: string }).errorMessage);
     }
   } catch {
     // Not JSON: the cause is already text.
   }
-  return cause;
+  return bounded(cause);
 }
 
 function defaultError(status: TerminalStatus): string {

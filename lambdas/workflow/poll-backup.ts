@@ -2,12 +2,13 @@ import { DeviceOperationFailed, OperationTimedOut } from '../common/errors';
 import { nextPollWait } from './backoff';
 import type { StepDeps } from './deps';
 import { withDriver } from './deps';
+import { boundedProgress } from './device-answers';
 import type { RunState } from './run-state';
 
 /** One look at the device: completed moves on, running waits longer, failed or overdue ends the run. */
 export async function pollBackup(state: RunState, deps: StepDeps): Promise<RunState> {
   return withDriver(deps, state.deviceId, async (driver, device) => {
-    const progress = await driver.pollBackup(state.handle);
+    const progress = boundedProgress(await driver.pollBackup(state.handle));
     deps.log.debug('polled backup', { deviceId: state.deviceId, backupId: state.handle.backupId, progress });
     if (progress.state === 'failed') {
       throw new DeviceOperationFailed(`the device reports backup ${state.handle.backupId} failed: ${progress.reason}`);

@@ -2,6 +2,7 @@ import { ConfigError } from '../common/errors';
 import { RUNNER_MARKER } from '../drivers/driver';
 import type { StepDeps } from './deps';
 import { withDriver } from './deps';
+import { checkedHandle } from './device-answers';
 import { runIdFor } from './run-id';
 import type { RunState, StartBackupEvent } from './run-state';
 
@@ -17,7 +18,7 @@ export async function startBackup(event: StartBackupEvent, deps: StepDeps): Prom
   return withDriver(deps, deviceId, async (driver, device) => {
     const description = [`${RUNNER_MARKER} ${runId}`, event.executionName, device.description].filter(Boolean).join(' ');
     deps.log.info('starting backup', { deviceId, executionName: event.executionName, runId, attempt });
-    const handle = await driver.startBackup({ runId, description });
+    const handle = checkedHandle(await driver.startBackup({ runId, description }), deviceId);
     deps.log.info('backup started on the device', { deviceId, backupId: handle.backupId });
     return {
       deviceId,

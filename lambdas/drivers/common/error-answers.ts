@@ -6,6 +6,7 @@ import {
   DeviceUnreachable,
   type BackupRunnerError,
 } from '../../common/errors';
+import { untrustedText } from '../../common/untrusted-text';
 
 /**
  * What the REST drivers share about a device's non-2xx answers: reading an error body leniently
@@ -16,22 +17,29 @@ import {
 /** Characters of a body that is not the vendor's error document kept for messages. */
 const BODY_START_CHARS = 200;
 
-/** The error body as a JSON object, or undefined when it is not one. */
+/**
+ * The error body as a JSON object, or undefined when it is not one. Its top-level strings (the
+ * error texts the drivers quote) come back as untrustedText: control characters removed, cut at
+ * 500 characters with a marker. A device's error text is untrusted: 400 KiB of it must not
+ * become a 400 KiB error message, Lambda log line and alert e-mail.
+ */
 export function parseErrorObject(text: string): Record<string, unknown> | undefined {
   try {
     const value = JSON.parse(text) as unknown;
-    if (typeof value === 'object' && value !== null) return value as Record<string, unknown>;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? untrustedText(v) : v]));
+    }
   } catch {
     // Not JSON: the caller keeps the raw start instead.
   }
   return undefined;
 }
 
-/** The start of a body, trimmed and cut at 200 characters; undefined for an empty body. */
+/** The start of a body, trimmed, control characters removed and cut at 200 characters; undefined for an empty body. */
 export function bodyStart(text: string): string | undefined {
   const trimmed = text.trim();
   if (!trimmed) return undefined;
-  return trimmed.length > BODY_START_CHARS ? `${trimmed.slice(0, BODY_START_CHARS)}...` : trimmed;
+  return untrustedText(trimmed, { maxChars: BODY_START_CHARS });
 }
 
 /** How a message names a body that is not the error document. */

@@ -8,6 +8,7 @@ import {
   SecretError,
 } from '../../common/errors';
 import { describeNetworkError } from '../../common/http-errors';
+import { untrustedText } from '../../common/untrusted-text';
 
 /** Who we were talking to, for messages. */
 export interface SshTarget {
@@ -34,7 +35,8 @@ export function sshConnectionError(error: unknown, target: SshTarget, hostKeyPro
   const at = `${target.host}:${target.port}`;
   if (hostKeyProblem) return new HostKeyMismatch(hostKeyProblem, { deviceId, cause: error });
   const level = typeof error === 'object' && error !== null ? (error as { level?: unknown }).level : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  // The server's own words (an SFTP status message, a disconnect reason) are untrusted text.
+  const message = untrustedText(error instanceof Error ? error.message : String(error));
   if (/cannot parse privatekey|encrypted private openssh key|passphrase/i.test(message)) {
     return new SecretError(`the SSH private key for "${target.username}" cannot be used: ${message} (OpenSSH or PEM format; give "passphrase" when it is encrypted)`, {
       deviceId,
@@ -76,7 +78,8 @@ export function sftpOperationError(error: unknown, target: Pick<SshTarget, 'devi
   const { deviceId } = target;
   const at = `the ${target.what} ${target.host}:${target.port}`;
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  // The server's own words (an SFTP status message, a disconnect reason) are untrusted text.
+  const message = untrustedText(error instanceof Error ? error.message : String(error));
   if (code === SFTP_NO_SUCH_FILE) {
     return new DeviceOperationFailed(`${path} does not exist on ${at} (${operation}); it was moved or removed`, { deviceId, cause: error });
   }

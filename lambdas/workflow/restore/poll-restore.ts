@@ -5,6 +5,7 @@ import type { RestoreState } from '../../restore/state';
 import { nextPollWait } from '../backoff';
 import type { StepDeps } from '../deps';
 import { withDriver } from '../deps';
+import { boundedProgress } from '../device-answers';
 
 /**
  * One look at the restore. Completed ends the loop with the recovery time; failed ends the run
@@ -20,7 +21,7 @@ export async function pollRestore(state: RestoreState, deps: StepDeps): Promise<
   const waitSeconds = nextPollWait(attempt, { intervalSeconds: device.restorePoll.intervalSeconds, maxIntervalSeconds: device.restorePoll.maxIntervalSeconds });
   let progress;
   try {
-    progress = await withDriver(deps, device.id, (driver) => driver.restore!.pollRestore(handle));
+    progress = boundedProgress(await withDriver(deps, device.id, (driver) => driver.restore!.pollRestore(handle)));
   } catch (error) {
     const now = deps.now();
     const named = error instanceof Error ? error : new Error(String(error));

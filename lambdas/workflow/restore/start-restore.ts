@@ -2,6 +2,7 @@ import { BackupRunnerError } from '../../common/errors';
 import type { RestoreState } from '../../restore/state';
 import type { StepDeps } from '../deps';
 import { withDriver } from '../deps';
+import { checkedHandle } from '../device-answers';
 
 /** Starts the restore of the uploaded backup; the device reboots from here on. */
 export async function startRestore(state: RestoreState, deps: StepDeps): Promise<RestoreState> {
@@ -9,7 +10,7 @@ export async function startRestore(state: RestoreState, deps: StepDeps): Promise
   if (!uploaded) throw new BackupRunnerError(`nothing was uploaded to start a restore from`, { deviceId: state.targetDeviceId });
   return withDriver(deps, state.targetDeviceId, async (driver, device) => {
     const started = deps.now();
-    const handle = await driver.restore!.startRestore(uploaded);
+    const handle = checkedHandle(await driver.restore!.startRestore(uploaded), device.id);
     deps.log.info('restore started on the device', { deviceId: device.id, key: state.backup.key });
     return {
       ...state,

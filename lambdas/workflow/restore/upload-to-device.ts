@@ -8,6 +8,7 @@ import type { RestoreState } from '../../restore/state';
 import { VerifyingStream } from '../../restore/verifying-stream';
 import type { StepDeps } from '../deps';
 import { withDriver } from '../deps';
+import { checkedHandle } from '../device-answers';
 
 /**
  * Streams the archived object from S3 to the target device's RestoreDriver.uploadBackup, through
@@ -41,7 +42,7 @@ export async function uploadToDevice(state: RestoreState, deps: StepDeps): Promi
     const started = deps.now();
     let handle;
     try {
-      handle = await restore.uploadBackup({ open, size, backup: state.backup.facts });
+      handle = checkedHandle(await restore.uploadBackup({ open, size, backup: state.backup.facts }), device.id);
     } catch (error) {
       // A mismatch aborts the upload; say that, not how the aborted request failed.
       throw verifier?.problem ?? error;

@@ -40,10 +40,22 @@ describe('error bodies', () => {
     expect(parseErrorObject('"text"')).toBeUndefined();
   });
 
+  it('cuts the error texts of a document at 500 characters and removes control characters: a device may answer 400 KiB', () => {
+    const huge = JSON.stringify({ error_id: 'BAD_REQUEST', error_text: `cannot parse\n${'y'.repeat(400 * 1024)}`, code: 7 });
+    const parsed = parseErrorObject(huge)!;
+    expect(parsed.code).toBe(7);
+    expect(parsed.error_id).toBe('BAD_REQUEST');
+    expect(parsed.error_text).toMatch(/^cannot parse y+\.\.\.\[cut \d+ characters\]$/);
+    expect((parsed.error_text as string).length).toBeLessThan(530);
+    const error = errorForAnswer('dev-1', `POST /login answered 400 (${String(parsed.error_text)})`, 400, rules);
+    expect(error.message.length).toBeLessThan(600);
+  });
+
   it('keeps the trimmed start of any other body, cut at 200 characters', () => {
     expect(bodyStart('  \n ')).toBeUndefined();
     expect(bodyStart(' <html> ')).toBe('<html>');
-    expect(bodyStart('x'.repeat(300))).toBe(`${'x'.repeat(200)}...`);
+    expect(bodyStart('x'.repeat(300))).toBe(`${'x'.repeat(200)}...[cut 100 characters]`);
+    expect(bodyStart('<h1>\u001b[31mred\r\nline</h1>')).toBe('<h1> [31mred line</h1>');
     expect(describeBodyStart('<html>')).toBe('body "<html>"');
     expect(describeBodyStart(undefined)).toBe('no error text');
   });

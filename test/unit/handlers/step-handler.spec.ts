@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeviceUnreachable } from '../../../lambdas/common/errors';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DeviceRejectedRequest, DeviceUnreachable } from '../../../lambdas/common/errors';
 import { logKeysOf, redactSecrets, stepHandler } from '../../../lambdas/handlers/lambda-deps';
 
 /** The Powertools logger's JSON lines, whichever stream it writes to. */
@@ -46,11 +48,13 @@ describe('stepHandler', () => {
     expect(lines[0]).toMatchObject({ message: 'logging in', user_credentials: '[redacted]' });
   });
 
-  it('logs one "step failed" line with the typed error and rethrows it unchanged', async () => {
+  it('logs one "step failed" line with the typed error and rethrows it with its type and message', async () => {
     const capture = captureLines();
     const error = new DeviceUnreachable('connection refused', { deviceId: 'ar11-lab' });
     try {
-      await expect(stepHandler(async () => Promise.reject(error))({ deviceId: 'ar11-lab', executionName: 'x' })).rejects.toBe(error);
+      const thrown = await stepHandler(async () => Promise.reject(error))({ deviceId: 'ar11-lab', executionName: 'x' }).catch((e: unknown) => e);
+      expect(thrown).toBeInstanceOf(DeviceUnreachable);
+      expect(thrown).toMatchObject({ name: 'DeviceUnreachable', message: error.message, deviceId: 'ar11-lab' });
     } finally {
       capture.restore();
     }
@@ -58,6 +62,29 @@ describe('stepHandler', () => {
     expect(failed).toHaveLength(1);
     expect(JSON.stringify(failed[0])).toContain('DeviceUnreachable');
     expect(failed[0]).toMatchObject({ level: 'ERROR', deviceId: 'ar11-lab', executionName: 'x' });
+  });
+
+  it('scrubs the secret a step read (from Secrets Manager) out of its error and the "step failed" line', async () => {
+    const sm = mockClient(SecretsManagerClient);
+    sm.on(GetSecretValueCommand, { SecretId: 's' }).resolves({ SecretString: JSON.stringify({ username: 'admin', password: 'CANARY-PW-1' }) });
+    const capture = captureLines();
+    let thrown: unknown;
+    try {
+      const handler = stepHandler(async (_e: unknown, deps) => {
+        const secret = (await deps.secrets.get('s')) as { password: string };
+        throw new DeviceRejectedRequest(`400 {"error_text":"bad password ${secret.password}"}`, { deviceId: 'ar11-lab', status: 400 });
+      });
+      thrown = await handler({ deviceId: 'ar11-lab', executionName: 'x' }).catch((e: unknown) => e);
+    } finally {
+      capture.restore();
+      sm.restore();
+    }
+    expect(thrown).toBeInstanceOf(DeviceRejectedRequest);
+    expect((thrown as Error).message).toBe('ar11-lab: 400 {"error_text":"bad password [redacted]"}');
+    const failed = capture.lines().filter((l) => l.message === 'step failed');
+    expect(failed).toHaveLength(1);
+    expect(JSON.stringify(failed[0])).toContain('[redacted]');
+    expect(JSON.stringify(capture.lines())).not.toContain('CANARY-PW-1');
   });
 
   it('reads keys from any event shape, and redacts at depth', () => {
