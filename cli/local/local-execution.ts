@@ -24,6 +24,8 @@ export interface LocalStepOptions {
   archive: { bucket: string; s3: S3Client; checksum?: ArchiveChecksumOption };
   log: Log;
   now?: () => Date;
+  /** The device HTTP client (StepDeps.createHttp); tests wrap the real one to watch a transfer. */
+  createHttp?: StepDeps['createHttp'];
 }
 
 /** Tests shorten waits and retry intervals with these (aws-local-stepfunctions overrides, in ms). */
@@ -36,6 +38,7 @@ export function localStepDeps(options: LocalStepOptions): StepDeps {
     secrets: options.secrets,
     log: options.log,
     now: options.now ?? (() => new Date()),
+    ...(options.createHttp ? { createHttp: options.createHttp } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { objectSha256 } from '../../lambdas/archive/object-sha256';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { IntegrityError } from '../../lambdas/common/errors';
 import { silentLog } from '../../lambdas/common/log';
 import { staticSecretSource } from '../../lambdas/common/secrets';
@@ -19,14 +19,18 @@ import { transferBackup } from '../../lambdas/workflow/transfer-backup';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../cli/local/embedded-s3';
 import { runBackupsLocally } from '../../cli/local/run-backups';
 import { expectedBackupDigest, startNpmV1Simulator, type NpmV1Simulator, type NpmV1SimulatorOptions } from '../../simulators/riverbed-npm-v1';
+import { meteredDownloads, progressClock } from './support/progress-clock';
 
 /**
- * TransferToArchive across invocations: a small forced time budget (workflow.transferBudgetSeconds)
- * and a throttled simulator make a transfer hand over to the next invocation at part boundaries;
- * each test checks the archived bytes against what the simulator served. The throttle bounds how
- * much one invocation can read (so the split is certain); the budgets leave room for a loaded machine.
+ * TransferToArchive across invocations: a forced time budget (workflow.transferBudgetSeconds) makes
+ * a transfer hand over to the next invocation at part boundaries; each test checks the archived
+ * bytes against what the simulator served. The steps' clock moves with the bytes read, not with
+ * the wall (support/progress-clock.ts): 8 MiB (one part) take 45 % of a budget, so every budgeted
+ * invocation stores one or two parts, however fast or loaded the machine.
  */
 const MiB = 1024 * 1024;
+const BUDGET_SECONDS = 100;
+const MS_PER_BYTE = (0.45 * BUDGET_SECONDS * 1000) / (8 * MiB);
 const SECRET = 'backup-runner/ar11';
 let dir: string;
 let s3: EmbeddedS3;
@@ -66,19 +70,21 @@ async function setUp(size: number, simulator: NpmV1SimulatorOptions = {}) {
         },
       ],
     });
+  const metered = meteredDownloads();
   const deps = (transferBudgetSeconds?: number): StepDeps => ({
     config: configFor(transferBudgetSeconds),
     archive: { bucket, s3: s3.client, checksum: 'none' },
     secrets: staticSecretSource({ [SECRET]: { username: 'admin', password: 'admin' } }),
     log: silentLog,
-    now: () => new Date(),
+    now: progressClock(metered.bytes, MS_PER_BYTE),
+    createHttp: metered.createHttp,
   });
   let state = await startBackup({ input: { deviceId: 'ar11' }, executionName: `resume-${bucketCounter}`, executionStartTime: new Date().toISOString() }, deps());
   await vi.waitFor(async () => {
     state = await pollBackup(state, deps());
     expect(state.status).toBe('completed');
   }, { timeout: 10_000, interval: 100 });
-  return { bucket, deps, configFor, state, backupId: state.handle.backupId };
+  return { bucket, deps, configFor, metered, state, backupId: state.handle.backupId };
 }
 
 async function leftovers(bucket: string) {
@@ -96,13 +102,12 @@ function continuationOf(state: RunState): TransferContinuation {
 const downloads = () => sim!.requests().filter((r) => r.method === 'GET' && r.path.endsWith('/file'));
 
 describe('TransferToArchive across invocations', () => {
-  it('splits a 48 MiB transfer over three invocations with HTTP Range and archives the exact bytes', { timeout: 60_000 }, async () => {
-    // 8 MiB/s and 8 MiB parts: a part takes about 1 s, so a 1.5 s budget ends each of the first two
-    // invocations after one or two parts; the third runs without a budget and completes.
-    const run = await setUp(48 * MiB, { faults: { bytesPerSecond: 8 * MiB } });
+  it('splits a 40 MiB transfer over three invocations with HTTP Range and archives the exact bytes', { timeout: 60_000 }, async () => {
+    // Each budgeted invocation stores one or two 8 MiB parts; the third runs without a budget and completes.
+    const run = await setUp(40 * MiB);
     let state: RunState = run.state;
     const offsets: number[] = [];
-    for (const budget of [1.5, 1.5, undefined]) {
+    for (const budget of [BUDGET_SECONDS, BUDGET_SECONDS, undefined]) {
       state = await transferBackup(state, run.deps(budget));
       if (state.transfer) offsets.push(continuationOf(state).nextOffset);
     }
@@ -111,16 +116,16 @@ describe('TransferToArchive across invocations', () => {
     expect(offsets[1]!).toBeGreaterThan(offsets[0]!);
     expect(state.transfer).toBeUndefined();
     const served = sim!.backups().find((b) => b.id === run.backupId)!;
-    expect(state.archive).toMatchObject({ size: 48 * MiB, sha256: served.sha256 });
-    expect(await objectSha256(s3.client, run.bucket, state.archive!.key)).toEqual({ size: 48 * MiB, sha256: served.sha256 });
+    expect(state.archive).toMatchObject({ size: 40 * MiB, sha256: served.sha256 });
+    expect(await objectSha256(s3.client, run.bucket, state.archive!.key)).toEqual({ size: 40 * MiB, sha256: served.sha256 });
     // The first download is whole (200), the two resumed ones are 206 from the next byte.
     expect(downloads().map((r) => r.status)).toEqual([200, 206, 206]);
     expect((await leftovers(run.bucket)).uploads).toBe(0);
   });
 
   it('resumes by re-reading and skipping when the device ignores Range', { timeout: 60_000 }, async () => {
-    const run = await setUp(40 * MiB, { faults: { bytesPerSecond: 16 * MiB, ignoreRange: true } });
-    const first = await transferBackup(run.state, run.deps(1));
+    const run = await setUp(40 * MiB, { faults: { ignoreRange: true } });
+    const first = await transferBackup(run.state, run.deps(BUDGET_SECONDS));
     expect(first.transfer).toMatchObject({ status: 'continue', invocations: 1 });
     const stored = continuationOf(first).nextOffset;
     expect(stored).toBeGreaterThan(0);
@@ -136,8 +141,8 @@ describe('TransferToArchive across invocations', () => {
     ['other bytes, same size, a device without validators: the re-read prefix hashes differently', {}, true, /first \d+ bytes hash differently/],
     ['another size', { size: 30 * MiB }, false, /now has 31457280 bytes, it had 41943040/],
   ])('fails with IntegrityError and leaves nothing when the file changes between invocations: %s', { timeout: 60_000 }, async (_name, change, noValidator, message) => {
-    const run = await setUp(40 * MiB, { faults: { bytesPerSecond: 16 * MiB } });
-    const first = await transferBackup(run.state, run.deps(1));
+    const run = await setUp(40 * MiB);
+    const first = await transferBackup(run.state, run.deps(BUDGET_SECONDS));
     expect(first.transfer?.status).toBe('continue');
     if (noValidator) delete continuationOf(first).version; // then the step does not trust Range and re-reads
     sim!.replaceBackupFile(run.backupId, change);
@@ -151,21 +156,23 @@ describe('TransferToArchive across invocations', () => {
   });
 
   it('runs through the local state machine: TransferToArchive loops until the archive is committed', { timeout: 90_000 }, async () => {
-    const run = await setUp(48 * MiB, { faults: { bytesPerSecond: 8 * MiB } });
+    const run = await setUp(40 * MiB);
     const continued: unknown[] = [];
     const log = { ...silentLog, info: (message: string, extra?: Record<string, unknown>) => void (message.startsWith('transfer continues') && continued.push(extra)) };
     const [result] = await runBackupsLocally({
-      config: run.configFor(2.5),
+      config: run.configFor(BUDGET_SECONDS),
       secrets: staticSecretSource({ [SECRET]: { username: 'admin', password: 'admin' } }),
       archive: { bucket: run.bucket, s3: s3.client, checksum: 'none' },
       log,
+      now: progressClock(run.metered.bytes, MS_PER_BYTE),
+      createHttp: run.metered.createHttp,
       overrides: { waitTimeOverrides: { WaitForDevice: 50 } },
     });
-    expect(result).toMatchObject({ status: 'SUCCEEDED', size: 48 * MiB });
-    // At most about 2.5 s x 8 MiB/s per invocation: at least three invocations for 48 MiB.
+    expect(result).toMatchObject({ status: 'SUCCEEDED', size: 40 * MiB });
+    // At most two parts (16 MiB) per invocation: at least three invocations for 40 MiB.
     expect(continued.length).toBeGreaterThanOrEqual(2);
     // The device copy is deleted after archiving: compare with the generator's bytes for that backup.
-    const served = expectedBackupDigest(sim!.seed, result!.deviceBackupId!, 48 * MiB);
+    const served = expectedBackupDigest(sim!.seed, result!.deviceBackupId!, 40 * MiB);
     expect(result!.sha256).toBe(served.sha256);
     expect(await objectSha256(s3.client, run.bucket, result!.key!)).toEqual(served);
     expect((await leftovers(run.bucket)).uploads).toBe(0);
@@ -174,7 +181,19 @@ describe('TransferToArchive across invocations', () => {
   it('restarts with resumable hashing when a transfer predicted to finish (fast SHA-256) runs out of time', { timeout: 30_000 }, async () => {
     const bucket = `resume-${++bucketCounter}`;
     await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
-    // The first part arrives at once (so the prediction says "fast"), then the link stalls.
+    // The first part arrives at once (so the prediction says "fast"), then the link stalls; the
+    // clock passes the deadline once the upload has begun, i.e. after the prediction was made.
+    const begun = Date.now();
+    let uploadBegun = false;
+    const watch = 'watchCreateMultipartUpload';
+    s3.client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'CreateMultipartUploadCommand') uploadBegun = true;
+        return next(args);
+      },
+      { step: 'initialize', name: watch },
+    );
+    onTestFinished(() => void s3.client.middlewareStack.remove(watch));
     let pushed = 0;
     const body = new (await import('node:stream')).Readable({
       read() {
@@ -191,8 +210,9 @@ describe('TransferToArchive across invocations', () => {
       deviceId: 'ar11',
       artifact: { body, size: 24 * MiB, contentType: 'application/octet-stream' },
       checksum: 'none',
-      // Long enough for the first part to be stored on a loaded machine, short enough to keep the test quick.
-      deadlineMs: Date.now() + 6000,
+      // Far in the wall clock's future: the injected clock, not a timer, reaches it.
+      deadlineMs: begun + 600_000,
+      now: () => begun + (uploadBegun ? 1_200_000 : 0),
     });
     expect(result).toMatchObject({ status: 'continue', continuation: { status: 'continue', restart: true, key: 'stall.bin', invocations: 1 } });
     expect(await leftovers(bucket)).toEqual({ objects: [], uploads: 0 });
