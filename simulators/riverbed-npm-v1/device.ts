@@ -5,6 +5,7 @@ import { pumpBody } from '../common/download';
 import { drainBody, mediaType, readSmallBody, sendEmpty, sendJson } from '../common/http';
 import { takeServerError } from '../common/faults';
 import { decideRange } from '../common/range';
+import { RebootWindow } from '../common/reboot';
 import { routeRequest, type Route } from '../common/routes';
 import {
   backupStatus,
@@ -30,6 +31,7 @@ export interface DeviceSettings {
   backupDurationMs: number;
   uploadProcessingMs: number;
   rebootMs: number;
+  rebootRefusals: number;
   tokenApi: '2.0' | '1.0';
   tokenTtlSeconds: number;
   seed: number;
@@ -52,7 +54,7 @@ export class NpmV1Device {
   private readonly uploadLog: SimUploadRecord[] = [];
   private readonly tokens: TokenStore;
   private nextId = 1;
-  private rebootUntil = 0;
+  private readonly reboot: RebootWindow;
   private readonly routes: Array<Route<Handler>>;
 
   /** Set by the server once listening: drops every open connection (the reboot). */
@@ -66,6 +68,7 @@ export class NpmV1Device {
   ) {
     this.faults = faults;
     this.tokens = new TokenStore(settings.tokenTtlSeconds);
+    this.reboot = new RebootWindow(settings.rebootRefusals);
     const at = this.now();
     for (const backup of existing) {
       const backupTime = backup.backup_time ?? Math.floor(at / 1000) - 86_400;
@@ -92,7 +95,7 @@ export class NpmV1Device {
 
   /** False while the device reboots after a restore: the server drops new connections. */
   isUp(): boolean {
-    return this.now() >= this.rebootUntil;
+    return this.reboot.admits(this.now());
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -364,11 +367,10 @@ export class NpmV1Device {
     const restore: RestoreEntry = {
       backupId: entry.id,
       startedAt: now,
-      rebootUntil: now + this.settings.rebootMs,
+      rebootUntil: this.reboot.begin(now, this.settings.rebootMs),
       ...(this.faults.restoreOutcome ? { outcome: { ...this.faults.restoreOutcome } } : {}),
     };
     this.restoreLog.push(restore);
-    this.rebootUntil = restore.rebootUntil;
     this.tokens.revokeAll(); // tokens do not survive the reboot
     // Drop every connection once this answer is out: in-flight requests die as on a real reboot.
     res.once('finish', () => setTimeout(() => this.dropConnections(), 20).unref());

@@ -28,6 +28,7 @@ export async function startNpmV1Simulator(options: NpmV1SimulatorOptions = {}): 
       backupDurationMs: options.backupDurationMs ?? 1000,
       uploadProcessingMs: options.uploadProcessingMs ?? 200,
       rebootMs: options.rebootMs ?? 2000,
+      rebootRefusals: options.rebootRefusals ?? 0,
       tokenApi: options.tokenApi ?? '2.0',
       tokenTtlSeconds: options.tokenTtlSeconds ?? 900,
       seed,
@@ -56,7 +57,7 @@ export function expectedBackupDigest(seed: number, backupId: string, size: numbe
 }
 
 function checkOptions(options: NpmV1SimulatorOptions): void {
-  checkNonNegativeIntegers('npm.backup 1.0 simulator', options, ['backupSize', 'backupDurationMs', 'uploadProcessingMs', 'rebootMs', 'tokenTtlSeconds', 'port']);
+  checkNonNegativeIntegers('npm.backup 1.0 simulator', options, ['backupSize', 'backupDurationMs', 'uploadProcessingMs', 'rebootMs', 'rebootRefusals', 'tokenTtlSeconds', 'port']);
   if ((options.existingBackups?.length ?? 0) > MAX_BACKUPS) {
     throw new RangeError(`npm.backup 1.0 simulator: existingBackups has ${options.existingBackups!.length} entries; the appliance holds at most ${MAX_BACKUPS}`);
   }

@@ -13,6 +13,11 @@ export interface NpmV1SimulatorOptions extends SimulatorListenOptions {
   uploadProcessingMs?: number;
   /** Restore reboot: connections are destroyed for this long, default 2000. */
   rebootMs?: number;
+  /**
+   * The reboot also lasts until it has refused this many connections or requests, default 0. Tests
+   * that must see the reboot set it: a window of rebootMs alone can pass unseen on a loaded machine.
+   */
+  rebootRefusals?: number;
   /** Which mgmt.aaa token endpoint exists (the other answers 404), default '2.0'. */
   tokenApi?: '2.0' | '1.0';
   /** Token lifetime, default 900 (real devices: about 15 minutes). */

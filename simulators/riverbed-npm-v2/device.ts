@@ -9,6 +9,7 @@ import { contentChunks, contentDigest, contentStream } from '../common/content';
 import { pumpBody } from '../common/download';
 import { takeServerError } from '../common/faults';
 import { drainBody, mediaType, readSmallBody, sendEmpty, sendJson } from '../common/http';
+import { RebootWindow } from '../common/reboot';
 import { routeRequest, type Route } from '../common/routes';
 import { TokenStore } from '../riverbed-npm-v1/state';
 import type { NpmV2Faults, NpmV2SimBackup, NpmV2SimRequest, NpmV2SimServer } from './types';
@@ -20,6 +21,7 @@ export interface NpmV2Settings {
   backupSize: number;
   backupDurationMs: number;
   rebootMs: number;
+  rebootRefusals: number;
   seed: number;
 }
 
@@ -69,7 +71,7 @@ export class NpmV2Device {
   private readonly timers = new Set<NodeJS.Timeout>();
   private latestBackupId: string | undefined;
   private nextServerId = LOCAL_SERVER_ID + 1;
-  private rebootUntil = 0;
+  private readonly reboot: RebootWindow;
   private readonly routes: Array<Route<Handler>>;
   dropConnections: () => void = () => {};
 
@@ -79,6 +81,7 @@ export class NpmV2Device {
     servers: Array<{ name: string; host: string; port: number; path: string; user: string }>,
     private readonly now: () => number = Date.now,
   ) {
+    this.reboot = new RebootWindow(settings.rebootRefusals);
     this.serverMap.set(LOCAL_SERVER_ID, { id: LOCAL_SERVER_ID, name: 'local', host: 'localhost', port: 22, path: '/var/lib/npm/backups', user: 'root', local: true, keySet: false });
     for (const s of servers) this.addServer({ ...s, local: false, keySet: true });
     const api = NPM_V2_API.replaceAll('.', '\\.');
@@ -108,7 +111,7 @@ export class NpmV2Device {
   }
 
   isUp(): boolean {
-    return this.now() >= this.rebootUntil;
+    return this.reboot.admits(this.now());
   }
 
   stop(): void {
@@ -447,12 +450,11 @@ export class NpmV2Device {
       backupId: entry.id,
       serverName: this.serverMap.get(entry.serverId)?.name ?? '',
       startedAt: now,
-      rebootUntil: now + this.settings.rebootMs,
+      rebootUntil: this.reboot.begin(now, this.settings.rebootMs),
       fails: this.faults.restoreFails === true,
       contents: body?.contents,
     };
     this.restoreLog.push(restore);
-    this.rebootUntil = restore.rebootUntil;
     this.tokens.revokeAll();
     res.once('finish', () => setTimeout(() => this.dropConnections(), 20).unref());
     sendJson(res, 202, { operation_type: 'restore', start_time: Math.floor(now / 1000), status: 'started', status_message: 'Restore started; the system will reboot', backup_id: entry.id, server_name: restore.serverName });

@@ -8,7 +8,7 @@ export { LOCAL_SERVER_ID } from './device';
 
 /** Starts a Riverbed npm.backup 2.0 device on loopback (HTTP, or self-signed HTTPS with `tls`). */
 export async function startNpmV2Simulator(options: NpmV2SimulatorOptions = {}): Promise<NpmV2Simulator> {
-  checkNonNegativeIntegers('npm.backup 2.0 simulator', options, ['backupSize', 'backupDurationMs', 'rebootMs']);
+  checkNonNegativeIntegers('npm.backup 2.0 simulator', options, ['backupSize', 'backupDurationMs', 'rebootMs', 'rebootRefusals']);
   const faults = options.faults ?? {};
   const { server, device } = await serveDevice(options, ({ port }) => {
     const seed = options.seed ?? port;
@@ -25,6 +25,7 @@ export async function startNpmV2Simulator(options: NpmV2SimulatorOptions = {}): 
         backupSize: options.backupSize ?? 2 * 1024 * 1024,
         backupDurationMs: options.backupDurationMs ?? 800,
         rebootMs: options.rebootMs ?? 1500,
+        rebootRefusals: options.rebootRefusals ?? 0,
         seed,
       },
       faults,

@@ -11,6 +11,11 @@ export interface NpmV2SimulatorOptions extends SimulatorListenOptions {
   backupDurationMs?: number;
   /** Restore reboot: connections are refused this long, default 1500 ms. */
   rebootMs?: number;
+  /**
+   * The reboot also lasts until it has refused this many connections or requests, default 0. Tests
+   * that must see the reboot set it: a window of rebootMs alone can pass unseen on a loaded machine.
+   */
+  rebootRefusals?: number;
   hostname?: string;
   model?: string;
   serial?: string;

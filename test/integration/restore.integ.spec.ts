@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 async function simulator(options: NpmV1SimulatorOptions = {}): Promise<NpmV1Simulator> {
-  const sim = await startNpmV1Simulator({ tls: true, backupSize: SIZE, backupDurationMs: 100, rebootMs: 2500, seed: 5 + sims.length, ...options });
+  const sim = await startNpmV1Simulator({ tls: true, backupSize: SIZE, backupDurationMs: 100, rebootMs: 500, rebootRefusals: 1, seed: 5 + sims.length, ...options });
   sims.push(sim);
   return sim;
 }

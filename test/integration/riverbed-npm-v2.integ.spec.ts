@@ -45,7 +45,7 @@ interface Scenario {
 
 async function run(scenario: Scenario = {}) {
   const filerDir = await mkdtemp(join(s3.directory, 'filer-'));
-  sim = await startNpmV2Simulator({ tls: true, backupSize: SIZE, backupDurationMs: 200, rebootMs: 600, seed: 12, ...scenario.simulator });
+  sim = await startNpmV2Simulator({ tls: true, backupSize: SIZE, backupDurationMs: 200, rebootMs: 100, rebootRefusals: 1, seed: 12, ...scenario.simulator });
   const bucket = `npm-v2-${++counter}`;
   await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
   const server = scenario.local
