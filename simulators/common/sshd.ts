@@ -8,8 +8,13 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Where Debian's openssh-server puts the daemon. */
-export const SSHD_PATH = '/usr/sbin/sshd';
+/** Where Debian's openssh-server puts the daemon; BACKUP_RUNNER_SSHD names another (or, in tests, a missing one). */
+export const SSHD_PATH = process.env.BACKUP_RUNNER_SSHD ?? '/usr/sbin/sshd';
+
+/** What to install when sshd is missing, in one line. */
+export const SSHD_MISSING = `${SSHD_PATH} is missing: install Debian's openssh-server (apt-get install -y openssh-server)`;
+
+export const sshdAvailable = (): boolean => existsSync(SSHD_PATH);
 
 /**
  * A real OpenSSH sshd on 127.0.0.1 for tests and local runs of the SSH devices: generated host
@@ -44,9 +49,7 @@ export interface SshdOptions {
 
 /** Starts sshd; fails with a message saying what to install when it is missing. */
 export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
-  if (!existsSync(SSHD_PATH)) {
-    throw new Error(`${SSHD_PATH} is missing: install OpenSSH's server (apt-get install -y openssh-server) to run the SSH tests and simulators`);
-  }
+  if (!sshdAvailable()) throw new Error(`${SSHD_MISSING} to run the SSH tests and simulators`);
   const directory = await mkdtemp(join(tmpdir(), 'sshd-'));
   const hostKey = join(directory, 'host_ed25519');
   const clientKey = join(directory, 'client_ed25519');

@@ -11,6 +11,7 @@ import type { DeviceConfig } from '../../lambdas/config/schema';
 import { createFlowGatewayDriver } from '../../lambdas/drivers/riverbed-flow-gateway';
 import { startFlowGatewaySimulator, type FlowGatewaySimulator, type FlowGatewaySimulatorOptions } from '../../simulators/riverbed-flow-gateway';
 import { useEmbeddedS3, useSshd } from './support/file-fixture';
+import { describeWithSshd } from '../support/sshd';
 import { fastRunOverrides } from './support/local-run';
 import { freshBucket, listKeys, objectStream, racingClock, readObject, tarFileDigests } from './support/ssh-devices';
 
@@ -92,7 +93,7 @@ async function run(scenario: Scenario = {}): Promise<{ result: LocalRunResult; b
   return { result: result!, bucket, keys: await listKeys(s3.client, bucket), landingPath };
 }
 
-describe('Flow Gateway backup (state machine, simulator, real sshd, s3rver)', () => {
+describeWithSshd('Flow Gateway backup (state machine, simulator, real sshd, s3rver)', () => {
   it('archives the landed directory as one tar with every file exact, records the security password as required, removes the landed copy', async () => {
     const { result, bucket, keys } = await run({ simulator: { faults: { warning: 'NTP not synchronised' } } });
     expect(result, result.cause).toMatchObject({ status: 'SUCCEEDED' });
@@ -161,7 +162,7 @@ describe('Flow Gateway backup (state machine, simulator, real sshd, s3rver)', ()
   });
 });
 
-describe('Flow Gateway restore operations (simulator, real sshd)', () => {
+describeWithSshd('Flow Gateway restore operations (simulator, real sshd)', () => {
   it('puts the archived directory back on the landing host, restores it, and tidies up', async () => {
     const { result, bucket, landingPath } = await run();
     expect(result.status).toBe('SUCCEEDED');

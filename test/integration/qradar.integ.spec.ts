@@ -13,6 +13,7 @@ import type { DeviceConfig } from '../../lambdas/config/schema';
 import { createQRadarDriver } from '../../lambdas/drivers/qradar';
 import { startQRadarSimulator, type QRadarSimulator, type QRadarSimulatorOptions } from '../../simulators/qradar';
 import { useEmbeddedS3, useSshd } from './support/file-fixture';
+import { describeWithSshd } from '../support/sshd';
 import { fastRunOverrides } from './support/local-run';
 import { FAST_RESTORE_POLL } from './support/restore-harness';
 import { freshBucket, listKeys, objectStream, racingClock, readObject } from './support/ssh-devices';
@@ -79,7 +80,7 @@ async function run(scenario: Scenario = {}): Promise<{ result: LocalRunResult; b
   return { result: result!, bucket, keys: await listKeys(s3.client, bucket), backupDirectory, config };
 }
 
-describe('QRadar backup (state machine, console simulator, real sshd, s3rver)', () => {
+describeWithSshd('QRadar backup (state machine, console simulator, real sshd, s3rver)', () => {
   it('archives content_file_path with its exact bytes; pinned headers; the console keeps its copy by default', async () => {
     const { result, bucket, keys } = await run();
     expect(result, result.cause).toMatchObject({ status: 'SUCCEEDED', size: SIZE });
@@ -155,7 +156,7 @@ describe('QRadar backup (state machine, console simulator, real sshd, s3rver)', 
   });
 });
 
-describe('QRadar restore operations (console simulator, real sshd)', () => {
+describeWithSshd('QRadar restore operations (console simulator, real sshd)', () => {
   async function driverFor(bucket: string) {
     const config = parseConfig({ archive: { bucket }, devices: [deviceConfig({})] });
     const device = config.devices[0] as DeviceConfig;
@@ -199,7 +200,7 @@ describe('QRadar restore operations (console simulator, real sshd)', () => {
   });
 });
 
-describe('QRadar restore through the restore state machine (console simulator, real sshd, s3rver)', () => {
+describeWithSshd('QRadar restore through the restore state machine (console simulator, real sshd, s3rver)', () => {
   const RESTORE_FAST = { waitTimeOverrides: { WaitForRestore: 50 }, retryIntervalOverrides: { StartRestore: 50, UploadToDevice: 50 } };
 
   async function restoreLatest(config: ReturnType<typeof parseConfig>, bucket: string) {

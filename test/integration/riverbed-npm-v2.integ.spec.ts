@@ -14,6 +14,7 @@ import type { ArchivedBackupFacts, RestoreHandle, RestoreProgress } from '../../
 import { createRiverbedNpmV2Driver } from '../../lambdas/drivers/riverbed-npm-v2';
 import { expectedNpmV2Digest, startNpmV2Simulator, type NpmV2Simulator, type NpmV2SimulatorOptions } from '../../simulators/riverbed-npm-v2';
 import { useEmbeddedS3, useSshd } from './support/file-fixture';
+import { itWithSshd } from '../support/sshd';
 import { fastRunOverrides } from './support/local-run';
 
 /**
@@ -70,7 +71,7 @@ async function run(scenario: Scenario = {}) {
   });
   const secrets = staticSecretSource({
     [SECRET]: { username: 'admin', password: 'admin' },
-    [LANDING]: { username: sshd.username, privateKey: sshd.clientPrivateKey },
+    ...(scenario.local ? {} : { [LANDING]: { username: sshd.username, privateKey: sshd.clientPrivateKey } }),
   });
   const [result] = await runBackupsLocally({ config, secrets, archive: { bucket, s3: s3.client }, log: silentLog, overrides: FAST });
   const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket }));
@@ -85,7 +86,7 @@ async function readObject(bucket: string, key: string): Promise<Buffer> {
 }
 
 describe('npm.backup 2.0: local backup runs', () => {
-  it('creates the missing remote filer from config, backs up to it and archives the file fetched over SFTP', async () => {
+  itWithSshd('creates the missing remote filer from config, backs up to it and archives the file fetched over SFTP', async () => {
     const { result, bucket, keys, filerDir } = await run();
     expect(result.status, result.cause).toBe('SUCCEEDED');
     expect(keys).toEqual([result.key, `${result.key}.manifest.json`]);
@@ -126,7 +127,7 @@ describe('npm.backup 2.0: local backup runs', () => {
     expect(sim!.requests().some((r) => r.method === 'POST' && r.path.endsWith('/servers'))).toBe(false);
   });
 
-  it('refuses a filer that differs from the config, naming the fields, and changes nothing', async () => {
+  itWithSshd('refuses a filer that differs from the config, naming the fields, and changes nothing', async () => {
     const { result, keys, filerDir } = await run({
       simulator: { servers: [{ name: 's3-landing', host: '10.0.0.9', port: 2222, path: '/srv/elsewhere', user: 'backup' }] },
     });
@@ -142,7 +143,7 @@ describe('npm.backup 2.0: local backup runs', () => {
     expect(sim!.servers().find((s) => s.name === 's3-landing')).toMatchObject({ host: '10.0.0.9', port: 2222 });
   });
 
-  it('uses an existing filer that matches, and logs in again when the token is revoked mid-run', async () => {
+  itWithSshd('uses an existing filer that matches, and logs in again when the token is revoked mid-run', async () => {
     const filerDir = await mkdtemp(join(s3.directory, 'existing-'));
     const { result } = await run({
       simulator: { servers: [{ name: 's3-landing', host: sshd.host, port: sshd.port, path: `${filerDir}/`, user: sshd.username }], faults: { revokeTokensAfterRequests: 3 } },
@@ -153,7 +154,7 @@ describe('npm.backup 2.0: local backup runs', () => {
     expect(sim!.requests().filter((r) => r.status === 401)).toHaveLength(1);
   });
 
-  it('a backup the device reports failed fails the run with its status_message', async () => {
+  itWithSshd('a backup the device reports failed fails the run with its status_message', async () => {
     const { result, keys } = await run({ simulator: { faults: { backupFails: true } } });
     expect(result).toMatchObject({ status: 'FAILED', error: 'DeviceOperationFailed' });
     expect(result.cause).toContain('simulated failure (faults.backupFails)');

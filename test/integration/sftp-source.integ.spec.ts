@@ -15,6 +15,7 @@ import {
   type SshEndpoint,
 } from '../../lambdas/transfer/sftp';
 import { startSshd, type Sshd } from '../../simulators/common/sshd';
+import { describeWithSshd, SSHD_AVAILABLE } from '../support/sshd';
 import { untarInMemory } from '../unit/support/untar';
 
 /**
@@ -25,6 +26,7 @@ let sshd: Sshd;
 let dir: string;
 
 beforeAll(async () => {
+  if (!SSHD_AVAILABLE) return;
   sshd = await startSshd();
   dir = await mkdtemp(join(tmpdir(), 'sftp-source-'));
 });
@@ -54,7 +56,7 @@ async function collect(stream: Readable): Promise<Buffer> {
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-describe('SFTP source (real sshd)', () => {
+describeWithSshd('SFTP source (real sshd)', () => {
   it('streams one file with its exact bytes and the size from the open handle', async () => {
     const content = Buffer.alloc(700_001, 0);
     for (let i = 0; i < content.length; i += 1) content[i] = (i * 31 + 7) & 0xff;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../../cli/local/embedded-s3';
 import { startSshd, type Sshd } from '../../../simulators/common/sshd';
+import { SSHD_AVAILABLE } from '../../support/sshd';
 
 /**
  * Something a whole test file shares (a server): started in beforeAll, closed in afterAll. The
@@ -50,7 +51,11 @@ export function useEmbeddedS3(prefix: string): ScratchS3 {
   });
 }
 
-/** A real OpenSSH sshd (simulators/common/sshd.ts) for the whole file. */
+/**
+ * A real OpenSSH sshd (simulators/common/sshd.ts) for the whole file. Where sshd is not installed
+ * nothing is started: the file's SSH tests are skipped (test/support/sshd.ts) and never read it.
+ */
 export function useSshd(): Sshd {
+  if (!SSHD_AVAILABLE) return new Proxy({} as Sshd, { get: (_t, key) => { throw new Error(`sshd is not installed; a test that reads sshd.${String(key)} must be skipped (describeWithSshd)`); } });
   return useForFile(() => startSshd());
 }
