@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticatedRequestCountdown, takeServerError } from '../common/faults';
 import { drainBody, readSmallBody, sendJson } from '../common/http';
 import { routeRequest, type Route } from '../common/routes';
-import { backupStatus, backupView, filterBackups, taskState, taskView, type BackupEntry, type TaskEntry } from './state';
+import { backupStatus, backupView, filterBackups, pageOf, taskState, taskView, type BackupEntry, type TaskEntry } from './state';
 import type { StorwareFaults, StorwareSimRequest, StorwareSimTask } from './types';
 
 export interface StorwareSettings {
@@ -13,6 +13,8 @@ export interface StorwareSettings {
   exportDurationMs: number;
   storeDurationMs: number;
   restoreDurationMs: number;
+  importDurationMs: number;
+  defaultPageSize: number;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], query: URLSearchParams) => Promise<void>;
@@ -55,6 +57,7 @@ export class StorwareDevice {
       { pattern: /^\/api\/session\/login$/, auth: false, methods: { POST: (q, s) => this.loginRoute(q, s) } },
       { pattern: /^\/api\/tasks\/export$/, auth: true, methods: { POST: (q, s) => this.exportRoute(q, s) } },
       { pattern: /^\/api\/tasks\/restore-and-import$/, auth: true, methods: { POST: (q, s) => this.restoreRoute(q, s) } },
+      { pattern: /^\/api\/tasks$/, auth: true, methods: { GET: (q, s, _p, query) => this.listTasks(q, s, query) } },
       { pattern: new RegExp(`^/api/tasks/${guid}$`), auth: true, methods: { GET: (q, s, p) => this.getTask(q, s, p) } },
       { pattern: /^\/api\/backups$/, auth: true, methods: { GET: (q, s, _p, query) => this.listBackups(q, s, query) } },
       { pattern: new RegExp(`^/api/backups/${guid}$`), auth: true, methods: { GET: (q, s, p) => this.getBackup(q, s, p) } },
@@ -82,6 +85,7 @@ export class StorwareDevice {
 
   tasks(): StorwareSimTask[] {
     const now = this.now();
+    this.spawnImports(now);
     return [...this.taskMap.values()].map((t) => ({ guid: t.guid, type: t.type, entity: t.entity, state: taskState(t, now), ...(t.backup ? { backup: t.backup } : {}), body: t.body }));
   }
 
@@ -179,8 +183,11 @@ export class StorwareDevice {
     if (!body?.hypervisor?.guid && !body?.hypervisorManager?.guid) return this.fail(req, res, 400, 'Name a hypervisor or hypervisorManager to restore into');
     const now = this.now();
     if (backupStatus(backup, now) !== 'SUCCESS') return this.fail(req, res, 400, `Backup ${backup.guid} is ${backupStatus(backup, now)}; only SUCCESS backups can be restored`);
+    // Inferred (device-apis.md, from Storware's integration guide): restore-and-import runs a
+    // RESTORE task; when it finishes, an IMPORT task is created for the same backup, which can
+    // fail on its own. The answer names the RESTORE task only.
     const task = this.addTask({
-      type: 'RESTORE_AND_IMPORT',
+      type: 'RESTORE',
       entity: backup.entity,
       createdAt: now,
       finishesAt: now + this.settings.restoreDurationMs,
@@ -188,14 +195,43 @@ export class StorwareDevice {
       backup: backup.guid,
       omitBackup: false,
       body,
+      importPlan: { durationMs: this.settings.importDurationMs, ...(this.faults.importFails ? { failure: this.faults.importFails.reason } : {}) },
     });
     sendJson(res, 200, taskView(task, this.entityName(task.entity), now));
   }
 
+  /** Creates the IMPORT task of every RESTORE task that has finished by `now` (statuses are computed when asked: no timers). */
+  private spawnImports(now: number): void {
+    for (const restore of [...this.taskMap.values()]) {
+      if (restore.type !== 'RESTORE' || restore.importTask || !restore.importPlan || taskState(restore, now) !== 'FINISHED') continue;
+      const created = this.addTask({
+        type: 'IMPORT',
+        entity: restore.entity,
+        createdAt: restore.finishesAt,
+        finishesAt: restore.finishesAt + restore.importPlan.durationMs,
+        ...(restore.importPlan.failure ? { failure: restore.importPlan.failure } : {}),
+        ...(restore.backup ? { backup: restore.backup } : {}),
+        omitBackup: false,
+        body: null,
+      });
+      restore.importTask = created.guid;
+    }
+  }
+
   private async getTask(req: IncomingMessage, res: ServerResponse, [guid]: string[]): Promise<void> {
+    const now = this.now();
+    this.spawnImports(now);
     const task = this.taskMap.get(guid!);
     if (!task) return this.fail(req, res, 404, `Task ${guid} does not exist`);
-    sendJson(res, 200, taskView(task, this.entityName(task.entity), this.now()));
+    sendJson(res, 200, taskView(task, this.entityName(task.entity), now));
+  }
+
+  /** GET /api/tasks, paged like every Storware list (`page` from 0, `size`), in creation order. */
+  private async listTasks(_req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    const now = this.now();
+    this.spawnImports(now);
+    const all = [...this.taskMap.values()].sort((a, b) => a.createdAt - b.createdAt);
+    sendJson(res, 200, pageOf(all, query, this.settings.defaultPageSize).map((t) => taskView(t, this.entityName(t.entity), now)));
   }
 
   private async getBackup(req: IncomingMessage, res: ServerResponse, [guid]: string[]): Promise<void> {
@@ -206,8 +242,9 @@ export class StorwareDevice {
 
   private async listBackups(_req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
     const now = this.now();
-    const found = filterBackups([...this.backupMap.values()], query, now);
-    sendJson(res, 200, found.map((b) => ({ ...backupView(b, this.entityName(b.entity), now) })));
+    // Oldest first (the seed names `orderBy` without saying its default): a client that reads one page sees the oldest.
+    const found = filterBackups([...this.backupMap.values()], query, now).sort((a, b) => a.snapshotTime - b.snapshotTime);
+    sendJson(res, 200, pageOf(found, query, this.settings.defaultPageSize).map((b) => ({ ...backupView(b, this.entityName(b.entity), now) })));
   }
 
   private entityName(guid: string): string {

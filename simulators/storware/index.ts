@@ -13,7 +13,7 @@ export const DEFAULT_STORWARE_ENTITIES = [
 
 /** Starts a Storware Backup & Recovery server on loopback (HTTP, or self-signed HTTPS with `tls`). */
 export async function startStorwareSimulator(options: StorwareSimulatorOptions = {}): Promise<StorwareSimulator> {
-  checkNonNegativeIntegers('Storware simulator', options, ['exportDurationMs', 'storeDurationMs', 'restoreDurationMs']);
+  checkNonNegativeIntegers('Storware simulator', options, ['exportDurationMs', 'storeDurationMs', 'restoreDurationMs', 'importDurationMs', 'defaultPageSize']);
   const faults = options.faults ?? {};
   const entities = options.entities ?? DEFAULT_STORWARE_ENTITIES;
   const device = new StorwareDevice(
@@ -24,6 +24,8 @@ export async function startStorwareSimulator(options: StorwareSimulatorOptions =
       exportDurationMs: options.exportDurationMs ?? 600,
       storeDurationMs: options.storeDurationMs ?? 200,
       restoreDurationMs: options.restoreDurationMs ?? 500,
+      importDurationMs: options.importDurationMs ?? 300,
+      defaultPageSize: options.defaultPageSize ?? 25,
     },
     faults,
     options.existingBackups ?? [],

@@ -2,11 +2,11 @@
  * The Storware server's records and the pure rules that turn times into the statuses the API
  * reports. Statuses are computed when asked, so no timers run.
  */
-import type { StorwareBackupStatus } from './types';
+import type { StorwareBackupStatus, StorwareTaskType } from './types';
 
 export interface TaskEntry {
   guid: string;
-  type: 'EXPORT' | 'RESTORE_AND_IMPORT';
+  type: StorwareTaskType;
   entity: string;
   createdAt: number;
   finishesAt: number;
@@ -15,6 +15,10 @@ export interface TaskEntry {
   backup?: string;
   omitBackup: boolean;
   body: unknown;
+  /** RESTORE only: how the IMPORT task that follows it will go (decided when the restore was asked for). */
+  importPlan?: { durationMs: number; failure?: string };
+  /** RESTORE only: the IMPORT task it spawned once it finished. */
+  importTask?: string;
 }
 
 export interface BackupEntry {
@@ -51,7 +55,8 @@ export function taskView(task: TaskEntry, entityName: string, now: number): Reco
     progress: state === 'FINISHED' || state === 'FAILED' ? 100 : Math.max(0, Math.min(99, Math.floor(((now - task.createdAt) / span) * 100))),
     protectedEntity: { guid: task.entity, name: entityName },
     ...(task.failure && state === 'FAILED' ? { statusInfo: task.failure } : {}),
-    ...(task.backup && state === 'FINISHED' && !task.omitBackup ? { backup: { guid: task.backup } } : {}),
+    // An export names the backup it made once finished; a restore or import names the backup it works on from the start.
+    ...(task.backup && (task.type !== 'EXPORT' || state === 'FINISHED') && !task.omitBackup ? { backup: { guid: task.backup } } : {}),
   };
 }
 
@@ -68,6 +73,18 @@ export function backupView(backup: BackupEntry, entityName: string, now: number)
     size: done ? backup.size : 0,
     ...(done && backup.statusInfo ? { statusInfo: backup.statusInfo, warnings: [backup.statusInfo] } : {}),
   };
+}
+
+/**
+ * One page of a list, as Storware's list endpoints take `page` (zero-based: Storware's own UI
+ * starts at page 0) and `size` (seed 004 lists both for GET /backups). Assumption: without
+ * `size` the server still pages, at its own default size, so a client that does not page sees
+ * only the first page (the less convenient reading: the seed does not say).
+ */
+export function pageOf<T>(items: readonly T[], query: URLSearchParams, defaultSize: number): T[] {
+  const page = Math.max(0, Number(query.get('page') ?? 0) || 0);
+  const size = Math.max(1, Number(query.get('size') ?? defaultSize) || defaultSize);
+  return items.slice(page * size, page * size + size);
 }
 
 /** The seed's GET /backups filters: from/to (epoch ms, on the snapshot time), status (repeatable), protected-entity. Pure. */

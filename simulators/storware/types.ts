@@ -13,8 +13,12 @@ export interface StorwareSimulatorOptions extends SimulatorListenOptions {
   exportDurationMs?: number;
   /** The backup record stays INPROGRESS this long after its task finished (the STORE step), default 200 ms. */
   storeDurationMs?: number;
-  /** Restore-and-import task duration, default 500 ms. */
+  /** The RESTORE task of a restore-and-import, default 500 ms. */
   restoreDurationMs?: number;
+  /** The IMPORT task that follows a finished RESTORE task, default 300 ms. */
+  importDurationMs?: number;
+  /** Page size of list endpoints when the request gives no `size` (an assumption: the seed names `page` and `size` only), default 25. */
+  defaultPageSize?: number;
   /** Backups present at start (for the fleet audit): `ageHours` before now, SUCCESS unless said. */
   existingBackups?: Array<{ entity: string; ageHours: number; status?: StorwareBackupStatus }>;
   faults?: StorwareFaults;
@@ -32,8 +36,10 @@ export interface StorwareFaults {
   backupFails?: { reason: string };
   /** Export tasks started while set end FAILED with this statusInfo. */
   taskFails?: { reason: string };
-  /** Restore-and-import tasks started while set end FAILED with this statusInfo. */
+  /** RESTORE tasks of restore-and-imports started while set end FAILED with this statusInfo. */
   restoreFails?: { reason: string };
+  /** The IMPORT tasks following restore-and-imports started while set end FAILED with this statusInfo (the RESTORE task finishes). */
+  importFails?: { reason: string };
   /** The next `count` requests (any path) answer this 5xx status (default 503). */
   serverErrors?: { count: number; status?: number };
   /** Every login fails with 401. */
@@ -49,9 +55,15 @@ export interface StorwareSimRequest {
   status: number;
 }
 
+/**
+ * EXPORT (a backup), RESTORE (the first half of restore-and-import) and IMPORT (the second half:
+ * created when the RESTORE task finishes, device-apis.md; it names the same backup).
+ */
+export type StorwareTaskType = 'EXPORT' | 'RESTORE' | 'IMPORT';
+
 export interface StorwareSimTask {
   guid: string;
-  type: 'EXPORT' | 'RESTORE_AND_IMPORT';
+  type: StorwareTaskType;
   entity: string;
   state: string;
   backup?: string;

@@ -73,7 +73,20 @@ describe('backup-runner audit (Storware fleet check)', () => {
     ]);
     // The listing uses the seed's filters: protected-entity, status, from.
     const lists = sim!.requests().filter((r) => r.url.startsWith('/api/backups?'));
-    expect(lists[0]!.url).toMatch(new RegExp(`^/api/backups\\?protected-entity=${VM1}&from=\\d+&status=SUCCESS$`));
+    expect(lists[0]!.url).toMatch(new RegExp(`^/api/backups\\?protected-entity=${VM1}&from=\\d+&status=SUCCESS&page=0&size=\\d+$`));
+  });
+
+  it('reads every page of a long backup list: the newest SUCCESS on a later page still counts', async () => {
+    // 130 old backups of VM2, oldest first over several pages: only paging to the end finds the newest (30 h).
+    const files = await setUp({
+      existingBackups: [{ entity: VM1, ageHours: 1 }, ...Array.from({ length: 130 }, (_, i) => ({ entity: VM2, ageHours: 30 + i }))],
+    });
+    const { out, text } = capture();
+    expect(await auditCommand({ ...files, device: 'storware-prod', maxAgeHours: '24', json: true }, out)).toBe(1);
+    const vm2 = JSON.parse(text()).entities.find((e: { entity: string }) => e.entity === VM2);
+    expect(vm2.lastSuccess.ageHours).toBeCloseTo(30, 0);
+    const pages = sim!.requests().filter((r) => r.url.startsWith(`/api/backups?protected-entity=${VM2}&status=SUCCESS&page=`));
+    expect(pages.map((r) => new URL(r.url, 'http://x').searchParams.get('page'))).toEqual(['0', '1']);
   });
 
   it('an entity that never had a backup is stale with "never"; the table says how many', async () => {

@@ -2,6 +2,7 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aw
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runBackupsLocally, type LocalRunResult } from '../../cli/local/run-backups';
+import { runRestoreLocally } from '../../cli/local/run-restore';
 import { createDeviceHttpClient } from '../../lambdas/common/http';
 import { silentLog } from '../../lambdas/common/log';
 import { staticSecretSource } from '../../lambdas/common/secrets';
@@ -47,6 +48,7 @@ function configFor(simulator: StorwareSimulator, bucket: string, extra: Record<s
         poll: { intervalSeconds: 1, maxIntervalSeconds: 1, timeoutMinutes: 5 },
         timeouts: { connectSeconds: 2, idleSeconds: 5 },
         restore: { hypervisor: HYPERVISOR, overwrite: false },
+        restorePoll: { intervalSeconds: 1, maxIntervalSeconds: 1, rebootWindowMinutes: 1, timeoutMinutes: 5 },
         ...extra,
       },
     ],
@@ -184,7 +186,9 @@ describe('Storware: restore driver against the simulator', () => {
         { timeout: 10_000, interval: 50 },
       );
       expect(progress).toMatchObject({ state: 'completed', withErrors: false });
-      const restores = sim!.tasks().filter((t) => t.type === 'RESTORE_AND_IMPORT');
+      const restores = sim!.tasks().filter((t) => t.type === 'RESTORE');
+      // Completed means the IMPORT that follows each RESTORE has finished too.
+      expect(sim!.tasks().filter((t) => t.type === 'IMPORT').map((t) => [t.backup, t.state])).toEqual(restores.map((t) => [t.backup, 'FINISHED']));
       const exported = sim!.tasks().filter((t) => t.type === 'EXPORT');
       expect(restores.map((t) => t.backup)).toEqual(exported.map((t) => t.backup));
       expect(restores[0]!.body).toEqual({ backup: { guid: exported[0]!.backup }, hypervisor: { guid: HYPERVISOR }, overwrite: false });
@@ -214,5 +218,50 @@ describe('Storware: restore driver against the simulator', () => {
     } finally {
       await http.close();
     }
+  });
+});
+
+describe('Storware: restore through the restore state machine', () => {
+  const RESTORE_FAST = { waitTimeOverrides: { WaitForRestore: 50 }, retryIntervalOverrides: { StartRestore: 50, UploadToDevice: 50 } };
+
+  async function restoreLatest(config: RunnerConfig, bucket: string) {
+    return runRestoreLocally({
+      config,
+      input: { deviceId: 'storware-prod', selector: { latest: true } },
+      secrets: staticSecretSource({ [SECRET]: { login: 'admin', password: 'vPr0tect' } }),
+      archive: { bucket, s3: s3.client },
+      log: silentLog,
+      overrides: RESTORE_FAST,
+    });
+  }
+
+  it('is restored only once the IMPORT task that follows each RESTORE task has finished', async () => {
+    const { result, bucket, config } = await run({ importDurationMs: 400 });
+    expect(result.status).toBe('SUCCEEDED');
+    const restored = await restoreLatest(config, bucket);
+    expect(restored, restored.cause).toMatchObject({ status: 'SUCCEEDED', state: { status: 'completed' } });
+    const imports = sim!.tasks().filter((t) => t.type === 'IMPORT');
+    expect(imports.map((t) => t.state)).toEqual(['FINISHED', 'FINISHED']);
+  });
+
+  it('a failed IMPORT after a finished RESTORE fails the restore with Storware statusInfo', async () => {
+    const { result, bucket, config } = await run();
+    expect(result.status).toBe('SUCCEEDED');
+    sim!.faults.importFails = { reason: 'storage domain data1 is not active' };
+    const restored = await restoreLatest(config, bucket);
+    expect(restored).toMatchObject({ status: 'FAILED', error: 'DeviceOperationFailed' });
+    expect(restored.cause).toContain('storage domain data1 is not active');
+    expect(restored.cause).toMatch(/import task/i);
+    expect(sim!.tasks().filter((t) => t.type === 'RESTORE').map((t) => t.state)).toEqual(['FINISHED', 'FINISHED']);
+  });
+
+  it("a second restore of the same backup follows its own IMPORT task, not the earlier restore's finished one", async () => {
+    const { result, bucket, config } = await run({ defaultPageSize: 2 });
+    expect(result.status).toBe('SUCCEEDED');
+    expect((await restoreLatest(config, bucket)).status).toBe('SUCCEEDED');
+    sim!.faults.importFails = { reason: 'VM name already taken' };
+    const second = await restoreLatest(config, bucket);
+    expect(second).toMatchObject({ status: 'FAILED' });
+    expect(second.cause).toContain('VM name already taken');
   });
 });

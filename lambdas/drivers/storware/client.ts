@@ -1,9 +1,12 @@
 import { DeviceProtocolError } from '../../common/errors';
 import type { Log } from '../../common/log';
-import { backupsQuery, storwarePaths } from './paths';
+import { storwarePaths, withQuery } from './paths';
 import { backupPhase, taskPhase, type EntityProgress } from './progress';
-import { parseBackupList, parseBackupRecord, parseTask, warningsText, type StorwareBackup, type StorwareTask } from './responses';
+import { parseBackupList, parseBackupRecord, parseTask, parseTaskList, warningsText, type StorwareBackup, type StorwareTask } from './responses';
 import type { StorwareSession } from './session';
+
+/** Items asked for per page of a Storware list. */
+export const STORWARE_PAGE_SIZE = 100;
 
 /**
  * The Storware calls the driver, its restore and the fleet audit share, on one session.
@@ -34,15 +37,41 @@ export class StorwareClient {
     return { backup, raw: raw as Record<string, unknown> & { guid: string } };
   }
 
-  /** GET /api/backups filtered as the seed allows (from/to in epoch ms, status repeatable, protected-entity). */
+  /** GET /api/backups filtered as the seed allows (from/to in epoch ms, status repeatable, protected-entity), every page. */
   async listBackups(filter: { protectedEntity?: string; from?: number; to?: number; status?: readonly string[] }): Promise<StorwareBackup[]> {
-    const path = backupsQuery({
-      'protected-entity': filter.protectedEntity,
-      from: filter.from,
-      to: filter.to,
-      status: filter.status,
-    });
-    return parseBackupList(await this.session.json({ method: 'GET', path }), this.deviceId, `the answer of GET ${path}`);
+    const params = { 'protected-entity': filter.protectedEntity, from: filter.from, to: filter.to, status: filter.status };
+    return this.allPages(storwarePaths.backups, params, parseBackupList);
+  }
+
+  /** GET /api/tasks, every page. */
+  async listTasks(): Promise<StorwareTask[]> {
+    return this.allPages(storwarePaths.tasks, {}, parseTaskList);
+  }
+
+  /**
+   * A Storware list read to its end: lists take `page` (from 0, as Storware's own UI counts) and
+   * `size` (seed 004), and a server pages even when asked for none, so a single GET may miss items.
+   * A page shorter than asked for is the last. A server that ignores `page` (the same first item
+   * again) is a protocol error, not an endless loop.
+   */
+  private async allPages<T extends { guid: string }>(
+    path: string,
+    params: Record<string, string | number | readonly string[] | undefined>,
+    parse: (value: unknown, deviceId: string, what: string) => T[],
+  ): Promise<T[]> {
+    const all: T[] = [];
+    const firsts = new Set<string>();
+    for (let page = 0; ; page += 1) {
+      const url = withQuery(path, { ...params, page, size: STORWARE_PAGE_SIZE });
+      const items = parse(await this.session.json({ method: 'GET', path: url }), this.deviceId, `the answer of GET ${url}`);
+      const first = items[0]?.guid;
+      if (first !== undefined && firsts.has(first)) {
+        throw new DeviceProtocolError(`GET ${url} answered page ${page} with items of an earlier page: the server does not follow page/size paging`, { deviceId: this.deviceId });
+      }
+      if (first !== undefined) firsts.add(first);
+      all.push(...items);
+      if (items.length < STORWARE_PAGE_SIZE) return all;
+    }
   }
 
   /**

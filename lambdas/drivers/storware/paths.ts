@@ -12,6 +12,8 @@ export const storwarePaths = {
   /** One export task per protected entity; a STORE task follows on its own. */
   exportTask: `${API}/tasks/export`,
   restoreAndImport: `${API}/tasks/restore-and-import`,
+  /** GET: every task, paged (`page` from 0, `size`). */
+  tasks: `${API}/tasks`,
   task: (guid: string) => `${API}/tasks/${encodeURIComponent(guid)}`,
   backup: (guid: string) => `${API}/backups/${encodeURIComponent(guid)}`,
   /** GET with query parameters from, to, status (repeatable), protected-entity, ... (seed 004). */
@@ -20,6 +22,11 @@ export const storwarePaths = {
 
 /** `/api/backups?...` with the seed's query parameters; repeatable ones (status) may be arrays. */
 export function backupsQuery(params: Record<string, string | number | readonly string[] | undefined>): string {
+  return withQuery(storwarePaths.backups, params);
+}
+
+/** `path?...`: parameters in the order given, undefined ones left out, arrays repeated. */
+export function withQuery(path: string, params: Record<string, string | number | readonly string[] | undefined>): string {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
     if (value === undefined) continue;
@@ -27,5 +34,5 @@ export function backupsQuery(params: Record<string, string | number | readonly s
     else search.append(name, String(value));
   }
   const query = search.toString();
-  return query ? `${storwarePaths.backups}?${query}` : storwarePaths.backups;
+  return query ? `${path}?${query}` : path;
 }

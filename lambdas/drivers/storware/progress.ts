@@ -10,7 +10,8 @@ export type TaskPhase = { phase: 'running'; detail: string } | { phase: 'finishe
 
 const TASK_RUNNING = new Set(['QUEUED', 'RUNNING', 'PAUSED', 'WAITING', 'CANCELLING']);
 
-export function taskPhase(task: StorwareTask): TaskPhase {
+/** `what` names the task in reasons: "export task", "restore task", "import task". */
+export function taskPhase(task: StorwareTask, what = 'export task'): TaskPhase {
   const state = task.stateName ?? '';
   if (TASK_RUNNING.has(state)) {
     const percent = typeof task.progress === 'number' ? ` ${Math.round(task.progress)}%` : '';
@@ -18,7 +19,7 @@ export function taskPhase(task: StorwareTask): TaskPhase {
   }
   if (state === 'FINISHED') return { phase: 'finished' };
   if (state === 'FAILED' || state === 'CANCELLED') {
-    return { phase: 'failed', reason: `export task ${task.guid} ${state.toLowerCase()}: ${task.statusInfo || 'Storware gave no statusInfo'}` };
+    return { phase: 'failed', reason: `${what} ${task.guid} ${state.toLowerCase()}: ${task.statusInfo || 'Storware gave no statusInfo'}` };
   }
   return { phase: 'unknown', status: state || '(none)' };
 }

@@ -21,6 +21,7 @@ const reference = z.looseObject({ guid: z.string().min(1), name: z.string().null
 const taskSchema = z
   .looseObject({
     guid: z.string().min(1),
+    type: enumValue.nullish(),
     // Storware names the task's state `state`; `status` is accepted for versions that differ.
     state: enumValue.optional(),
     status: enumValue.optional(),
@@ -29,7 +30,7 @@ const taskSchema = z
     protectedEntity: reference.nullish(),
     backup: reference.nullish(),
   })
-  .transform((task) => ({ ...task, stateName: (task.state ?? task.status)?.toUpperCase() }));
+  .transform((task) => ({ ...task, stateName: (task.state ?? task.status)?.toUpperCase(), typeName: task.type?.toUpperCase() }));
 
 export type StorwareTask = z.output<typeof taskSchema>;
 
@@ -75,6 +76,10 @@ export function parseBackupRecord(value: unknown, deviceId: string, what: string
 
 export function parseBackupList(value: unknown, deviceId: string, what: string): StorwareBackup[] {
   return parseWith(z.array(backupSchema), value, deviceId, what);
+}
+
+export function parseTaskList(value: unknown, deviceId: string, what: string): StorwareTask[] {
+  return parseWith(z.array(taskSchema), value, deviceId, what);
 }
 
 /** The warnings of a backup record as text, for failure reasons. */

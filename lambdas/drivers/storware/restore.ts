@@ -4,15 +4,17 @@ import type { StorwareDeviceConfig } from '../../config/schema';
 import type { ArchivedBackupFacts, RestoreDriver, RestoreHandle, RestoreProgress } from '../driver';
 import type { StorwareClient } from './client';
 import { storwarePaths } from './paths';
-import { taskPhase } from './progress';
+import { taskPhase, type TaskPhase } from './progress';
 import { backupsInRecordDocument, STORWARE_RECORD_FORMAT } from './record';
-import { parseCreatedTask } from './responses';
+import { parseCreatedTask, type StorwareTask } from './responses';
 import type { StorwareSession } from './session';
 
 /** The archived record is a short JSON document; anything bigger is not one of ours. */
 const MAX_RECORD_BYTES = 8 * 1024 * 1024;
 const BACKUP_KEY = 'backup:';
 const TASK_KEY = 'restoreTask:';
+/** IMPORT tasks of the entity's backup that existed before this restore (an earlier restore's): never taken for ours. */
+const IMPORTS_BEFORE_KEY = 'importsBefore:';
 
 /**
  * Restoring a Storware backup: the archive holds the backup records, not the data, so the
@@ -60,8 +62,14 @@ export function createStorwareRestore(deps: {
       const target = device.restore;
       if (!target) throw new ConfigError(`${deviceId}: devices[].restore is not configured; name the hypervisor or hypervisorManager to restore into`);
       const started: RestoreHandle = { ...handle, startedAt: deps.now().getTime() };
+      const earlierImports = (await client.listTasks()).filter((t) => t.typeName === 'IMPORT');
       for (const [key, value] of Object.entries(handle)) {
         if (!key.startsWith(BACKUP_KEY)) continue;
+        const entity = key.slice(BACKUP_KEY.length);
+        started[`${IMPORTS_BEFORE_KEY}${entity}`] = earlierImports
+          .filter((t) => t.backup?.guid === String(value))
+          .map((t) => t.guid)
+          .join(',');
         const body = {
           backup: { guid: String(value) },
           ...(target.hypervisor ? { hypervisor: { guid: target.hypervisor } } : {}),
@@ -81,27 +89,51 @@ export function createStorwareRestore(deps: {
       return started;
     },
 
+    /**
+     * Done only when, per backup, the RESTORE task has finished and then the IMPORT task that
+     * follows it (created by Storware when the RESTORE ends; inferred from the integration guide,
+     * device-apis.md) has finished too: a finished RESTORE with a failed IMPORT is no restored VM.
+     * The IMPORT task is the one for the same backup that did not exist before this restore.
+     */
     async pollRestore(handle: RestoreHandle): Promise<RestoreProgress> {
       const tasks = Object.entries(handle).filter(([key]) => key.startsWith(TASK_KEY));
       if (!tasks.length) throw new DeviceProtocolError(`the restore handle names no restore task; was startRestore called?`, { deviceId });
       const running: string[] = [];
       const failed: string[] = [];
+      let allTasks: Promise<StorwareTask[]> | undefined;
       for (const [key, guid] of tasks) {
         const entity = key.slice(TASK_KEY.length);
-        const phase = taskPhase(await client.task(String(guid)));
-        if (phase.phase === 'unknown') throw new DeviceProtocolError(`restore task ${String(guid)} has unknown state "${phase.status}"`, { deviceId });
-        if (phase.phase === 'running') running.push(`${entity}: ${phase.detail}`);
-        if (phase.phase === 'failed') failed.push(`entity ${entity}: ${phase.reason.replace(/^export task/, 'restore task')}`);
+        const restorePhase = knownPhase(await client.task(String(guid)), 'restore task', deviceId);
+        if (restorePhase.phase === 'running') running.push(`${entity}: ${restorePhase.detail}`);
+        if (restorePhase.phase === 'failed') failed.push(`entity ${entity}: ${restorePhase.reason}`);
+        if (restorePhase.phase !== 'finished') continue;
+        const backup = String(handle[`${BACKUP_KEY}${entity}`]);
+        const before = new Set(String(handle[`${IMPORTS_BEFORE_KEY}${entity}`] ?? '').split(',').filter(Boolean));
+        allTasks ??= client.listTasks();
+        const importTask = (await allTasks).find((t) => t.typeName === 'IMPORT' && t.backup?.guid === backup && !before.has(t.guid));
+        if (!importTask) {
+          running.push(`${entity}: restore task finished, waiting for its import task`);
+          continue;
+        }
+        const importPhase = knownPhase(importTask, 'import task', deviceId);
+        if (importPhase.phase === 'running') running.push(`${entity}: ${importPhase.detail.replace(/^task/, 'import task')}`);
+        if (importPhase.phase === 'failed') failed.push(`entity ${entity}: the restore task finished, but ${importPhase.reason}`);
       }
       if (failed.length) return { state: 'failed', reason: failed.join('; ') };
       if (running.length) return { state: 'running', detail: running.join(', ') };
-      return { state: 'completed', withErrors: false, detail: `${tasks.length} restore-and-import task${tasks.length === 1 ? '' : 's'} finished` };
+      return { state: 'completed', withErrors: false, detail: `${tasks.length} restore and import task pair${tasks.length === 1 ? '' : 's'} finished` };
     },
 
     async removeUploaded(): Promise<void> {
       // Nothing was uploaded: the data never left Storware.
     },
   };
+}
+
+function knownPhase(task: StorwareTask, what: string, deviceId: string): Exclude<TaskPhase, { phase: 'unknown' }> {
+  const phase = taskPhase(task, what);
+  if (phase.phase === 'unknown') throw new DeviceProtocolError(`${what} ${task.guid} has unknown state "${phase.status}"`, { deviceId });
+  return phase;
 }
 
 async function readSmall(stream: AsyncIterable<unknown> & { destroy?: () => void }, deviceId: string): Promise<string> {
