@@ -24,6 +24,10 @@ const IDENTITY_FIELD = /^(username|user|login|sshusername|name)$/i;
  */
 export const MIN_SCRUBBED_LENGTH = 4;
 
+/** How untrustedText marks a cut (lambdas/common/untrusted-text.ts `cutMarker`). */
+const CUT_MARKER_START = '...[cut ';
+const CUT_MARKERS = /\.\.\.\[cut \d+ characters\]/g;
+
 /** Lines of a multi-line secret (a private key) this long or longer are scrubbed one by one too: a device may echo one line. */
 const MIN_LINE_LENGTH = 16;
 
@@ -32,8 +36,16 @@ export class SecretScrubber {
   private readonly needles = new Set<string>();
   private ordered: string[] | undefined;
 
-  /** Registers every credential value of a secret (a JSON object, at any depth; identity fields excepted). */
+  /**
+   * Registers every credential value of a secret (a JSON object, at any depth; identity fields
+   * excepted), and the HTTP Basic credentials (base64 of "user:password") its account makes.
+   */
   register(secret: unknown): void {
+    if (secret !== null && typeof secret === 'object' && !Array.isArray(secret)) {
+      const record = secret as Record<string, unknown>;
+      const user = [record.username, record.login, record.user].find((v): v is string => typeof v === 'string');
+      if (user !== undefined && typeof record.password === 'string') this.addForm(Buffer.from(`${user}:${record.password}`).toString('base64'));
+    }
     const walk = (value: unknown, field: string | undefined, depth: number): void => {
       if (depth > 8) return;
       if (typeof value === 'string') {
@@ -60,11 +72,13 @@ export class SecretScrubber {
     forms.add(encodeURIComponent(value));
     forms.add(new URLSearchParams({ v: value }).toString().slice(2));
     if (/[\r\n]/.test(value)) for (const line of value.split(/\r?\n/)) if (line.trim().length >= MIN_LINE_LENGTH) forms.add(line.trim());
-    for (const form of forms) {
-      if (form.length >= MIN_SCRUBBED_LENGTH && !this.needles.has(form)) {
-        this.needles.add(form);
-        this.ordered = undefined;
-      }
+    for (const form of forms) this.addForm(form);
+  }
+
+  private addForm(form: string): void {
+    if (form.length >= MIN_SCRUBBED_LENGTH && !this.needles.has(form)) {
+      this.needles.add(form);
+      this.ordered = undefined;
     }
   }
 
@@ -73,13 +87,45 @@ export class SecretScrubber {
     return this.needles.size;
   }
 
-  /** `text` with every registered value replaced by "[redacted]"; longest first, so a value that contains another goes whole. */
+  /**
+   * `text` with every registered value replaced by "[redacted]"; longest first, so a value that
+   * contains another goes whole. A device's text is cut at 500 characters where it enters
+   * (untrustedText), before any step can scrub it, so the cut may fall inside a secret: the start
+   * of a secret right before a cut marker goes too.
+   */
   scrub(text: string): string {
     if (this.needles.size === 0 || text.length < MIN_SCRUBBED_LENGTH) return text;
     this.ordered ??= [...this.needles].sort((a, b) => b.length - a.length);
     let out = text;
     for (const needle of this.ordered) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
-    return out;
+    return out.includes(CUT_MARKER_START) ? this.scrubCutStarts(out) : out;
+  }
+
+  /** `text` with the start of a registered value (3 characters or more) that ends right before a cut marker replaced. */
+  private scrubCutStarts(text: string): string {
+    let out = '';
+    let last = 0;
+    for (const match of text.matchAll(CUT_MARKERS)) {
+      const before = text.slice(last, match.index);
+      const cut = this.secretStartLength(before);
+      out += (cut ? `${before.slice(0, before.length - cut)}${REDACTED}` : before) + match[0];
+      last = match.index + match[0].length;
+    }
+    return out + text.slice(last);
+  }
+
+  /** Length of the longest start of a registered value that `before` ends with; 0 when shorter than 3. */
+  private secretStartLength(before: string): number {
+    let longest = 0;
+    for (const needle of this.ordered ?? []) {
+      for (let k = Math.min(needle.length - 1, before.length); k > longest && k >= 3; k--) {
+        if (before.endsWith(needle.slice(0, k))) {
+          longest = k;
+          break;
+        }
+      }
+    }
+    return longest;
   }
 
   /** A copy of a JSON-like value with every string (and object key) scrubbed; other values as they are. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED, SecretScrubber, scrubberRecordingSource } from '../../../lambdas/common/secret-scrubber';
 import { staticSecretSource } from '../../../lambdas/common/secrets';
+import { untrustedText } from '../../../lambdas/common/untrusted-text';
 
 const PASSWORD = 'pa"ss/wo rd\\canary';
 
@@ -51,6 +52,21 @@ describe('SecretScrubber', () => {
     expect(scrubber.scrub(`key: ${key}`)).toBe(`key: ${REDACTED}`);
     expect(scrubber.scrub('echoed line bm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW here')).toBe(`echoed line ${REDACTED} here`);
     expect(scrubber.scrub(JSON.stringify({ key }))).not.toContain('b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAE');
+  });
+
+  it('scrubs the start of a secret that a cut (untrustedText) left right before its marker', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.register({ password: 'canary-0123456789' });
+    const cut = untrustedText(`x`.repeat(490) + 'canary-0123456789 and more');
+    expect(cut).toContain('canary-012...[cut');
+    expect(scrubber.scrub(`before ${cut} after`)).toBe(`before ${'x'.repeat(490)}${REDACTED}...[cut 16 characters] after`);
+    expect(scrubber.scrub('ab...[cut 3 characters]')).toBe('ab...[cut 3 characters]');
+  });
+
+  it('scrubs HTTP Basic credentials (base64 of "user:password"), which a device may echo as its Authorization header', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.register({ username: 'admin', password: 'canary-basic' });
+    expect(scrubber.scrub(`Authorization: Basic ${Buffer.from('admin:canary-basic').toString('base64')}`)).toBe(`Authorization: Basic ${REDACTED}`);
   });
 
   it('leaves values shorter than 4 characters alone (scrubbing "ab" everywhere would garble every message)', () => {
