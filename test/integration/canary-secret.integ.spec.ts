@@ -21,6 +21,7 @@ import { startFlowGatewaySimulator } from '../../simulators/riverbed-flow-gatewa
 import { startNpmV1Simulator, type NpmV1Simulator } from '../../simulators/riverbed-npm-v1';
 import { startNpmV2Simulator } from '../../simulators/riverbed-npm-v2';
 import { startStorwareSimulator } from '../../simulators/storware';
+import { itWithSshd } from '../support/sshd';
 import { useSshd } from './support/file-fixture';
 import { fastRunOverrides } from './support/local-run';
 import { capture, npmV1Device } from './support/restore-harness';
@@ -155,6 +156,7 @@ describe('no secret on any failing path, for every device type', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'canary-matrix-'));
     s3e = await startEmbeddedS3({ directory: join(work, 's3'), buckets: [] });
+    // Generated here, not by sshd: the key is a secret of the run whether or not sshd is installed.
     strangerKey = ssh2.utils.generateKeyPairSync('ed25519', { passphrase: canary('passphrase'), cipher: 'aes256-ctr', rounds: 4 }).private;
   });
   afterAll(async () => {
@@ -168,6 +170,8 @@ describe('no secret on any failing path, for every device type', () => {
   type Failure = 'echo-400' | 'quote-401' | 'echo-503' | 'ssh-auth';
   interface DeviceType {
     type: string;
+    /** Has an SSH side (landing host, console, filer): needs the real sshd. */
+    ssh: boolean;
     /** What the front faults for 400 and 401: the request that carries the secret. */
     secretRequest: { method: string; path: RegExp };
     document: ErrorDocumentStyle;
@@ -182,6 +186,7 @@ describe('no secret on any failing path, for every device type', () => {
   const TYPES: DeviceType[] = [
     {
       type: 'riverbed-npm-v1',
+      ssh: false,
       secretRequest: { method: 'POST', path: /\/api\/mgmt\.aaa\/[\d.]+\/token$/ },
       document: 'riverbed',
       expected: { 'echo-400': 'DeviceRejectedRequest', 'quote-401': 'AuthenticationFailed', 'echo-503': 'DeviceUnreachable' },
@@ -192,6 +197,7 @@ describe('no secret on any failing path, for every device type', () => {
     },
     {
       type: 'riverbed-flow-gateway',
+      ssh: true,
       secretRequest: { method: 'POST', path: /\/api\/mgmt\.gateway_backup\/1\.0\/backup$/ },
       document: 'riverbed',
       expected: { 'echo-400': 'DeviceRejectedRequest', 'quote-401': 'AuthenticationFailed', 'echo-503': 'DeviceUnreachable', 'ssh-auth': 'AuthenticationFailed' },
@@ -215,6 +221,7 @@ describe('no secret on any failing path, for every device type', () => {
     },
     {
       type: 'qradar',
+      ssh: true,
       secretRequest: { method: 'POST', path: /\/api\/backup_and_restore\/backups$/ },
       document: 'qradar',
       expected: { 'echo-400': 'DeviceRejectedRequest', 'quote-401': 'AuthenticationFailed', 'echo-503': 'DeviceUnreachable', 'ssh-auth': 'AuthenticationFailed' },
@@ -231,6 +238,7 @@ describe('no secret on any failing path, for every device type', () => {
     },
     {
       type: 'riverbed-npm-v2',
+      ssh: true,
       // Creating the missing filer on the device sends it the filer's private key.
       secretRequest: { method: 'POST', path: /\/api\/npm\.backup\/2\.0\/servers$/ },
       document: 'riverbed',
@@ -252,6 +260,7 @@ describe('no secret on any failing path, for every device type', () => {
     },
     {
       type: 'storware',
+      ssh: false,
       secretRequest: { method: 'POST', path: /\/api\/session\/login$/ },
       document: 'storware',
       expected: { 'echo-400': 'DeviceRejectedRequest', 'quote-401': 'AuthenticationFailed', 'echo-503': 'DeviceUnreachable' },
@@ -267,9 +276,12 @@ describe('no secret on any failing path, for every device type', () => {
     },
   ];
 
-  const cases = TYPES.flatMap((t) => (Object.keys(t.expected) as Failure[]).map((failure) => [t.type, failure, t] as const));
+  const casesOf = (ssh: boolean) => TYPES.filter((t) => t.ssh === ssh).flatMap((t) => (Object.keys(t.expected) as Failure[]).map((failure) => [t.type, failure, t] as const));
+  const title = '%s, %s: the run fails with the echo in its message, scrubbed, and the canary is nowhere';
+  it.each(casesOf(false))(title, (type, failure, kit) => failingRun(type, failure, kit));
+  itWithSshd.each(casesOf(true))(title, (type, failure, kit) => failingRun(type, failure, kit));
 
-  it.each(cases)('%s, %s: the run fails with the echo in its message, scrubbed, and the canary is nowhere', async (type, failure, kit) => {
+  async function failingRun(type: string, failure: Failure, kit: DeviceType): Promise<void> {
     const started = await kit.start(failure);
     const rules: HostileRule[] =
       failure === 'echo-400'
@@ -345,7 +357,7 @@ describe('no secret on any failing path, for every device type', () => {
       await front.close();
       await started.close();
     }
-  });
+  }
 });
 
 /** Every object, its metadata and tags, and the manifests' text, of a bucket. */
