@@ -26,6 +26,8 @@ export interface LocalStepOptions {
   now?: () => Date;
   /** The device HTTP client (StepDeps.createHttp); tests wrap the real one to watch a transfer. */
   createHttp?: StepDeps['createHttp'];
+  /** StepDeps.uploadTimeLimitSeconds: none locally; tests set the deployed Lambda's to run a restore as the stack does. */
+  uploadTimeLimitSeconds?: number;
 }
 
 /** Tests shorten waits and retry intervals with these (aws-local-stepfunctions overrides, in ms). */
@@ -39,6 +41,7 @@ export function localStepDeps(options: LocalStepOptions): StepDeps {
     log: options.log,
     now: options.now ?? (() => new Date()),
     ...(options.createHttp ? { createHttp: options.createHttp } : {}),
+    ...(options.uploadTimeLimitSeconds !== undefined ? { uploadTimeLimitSeconds: options.uploadTimeLimitSeconds } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { ERROR_NAMES } from '../../lambdas/common/errors';
 import { RESTORE_ERROR_NAMES } from '../../lambdas/restore/errors';
+import { UPLOAD_TO_DEVICE_TIMEOUT_MINUTES } from '../../lambdas/restore/upload-time';
 import type { RetryRule } from './backup-workflow-policy';
 
 /**
@@ -115,7 +116,8 @@ export const RESTORE_FUNCTION_SIZING: Readonly<Record<RestoreFunction, { readonl
   CheckCompatibility: { memoryMb: 256, timeoutMinutes: 1 },
   RequestThaw: { memoryMb: 256, timeoutMinutes: 1 },
   CheckThaw: { memoryMb: 256, timeoutMinutes: 1 },
-  UploadToDevice: { memoryMb: 1024, timeoutMinutes: 15 },
+  // CheckCompatibility refuses a restore whose upload would not fit in this (lambdas/restore/upload-time.ts).
+  UploadToDevice: { memoryMb: 1024, timeoutMinutes: UPLOAD_TO_DEVICE_TIMEOUT_MINUTES },
   StartRestore: { memoryMb: 256, timeoutMinutes: 2 },
   PollRestore: { memoryMb: 256, timeoutMinutes: 1 },
   RemoveUploadedCopy: { memoryMb: 256, timeoutMinutes: 1 },

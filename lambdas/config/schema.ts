@@ -127,6 +127,13 @@ const deviceBase = {
   restorePoll: restorePollSchema.default({ intervalSeconds: 15, maxIntervalSeconds: 60, rebootWindowMinutes: 30, timeoutMinutes: 180 }),
   /** Free text recorded in the device-side backup's description after the runner's marker. */
   description: z.string().max(200).optional(),
+  /**
+   * The rate a restore's upload reaches the device at (10^6 bytes a second): the deployed restore
+   * refuses up front a backup whose upload would outlast one UploadToDevice Lambda invocation.
+   */
+  restoreUpload: z
+    .strictObject({ megabytesPerSecond: z.number().positive('megabytesPerSecond must be more than 0').max(100_000).default(10) })
+    .default({ megabytesPerSecond: 10 }),
 };
 
 export const riverbedNpmV1DeviceSchema = z.strictObject({

@@ -6,6 +6,7 @@ import { ConfigError } from '../common/errors';
 import type { Log } from '../common/log';
 import { secretsManagerSource } from '../common/secrets';
 import { parseConfig } from '../config/load';
+import { UPLOAD_TO_DEVICE_TIMEOUT_MINUTES } from '../restore/upload-time';
 import type { StepDeps } from '../workflow/deps';
 import { runGuardedStep, type WorkflowStep } from '../workflow/guarded-step';
 
@@ -30,6 +31,7 @@ export function lambdaDeps(): StepDeps {
     secrets: secretsManagerSource(new SecretsManagerClient({})),
     log: powertoolsLog(logger),
     now: () => new Date(),
+    uploadTimeLimitSeconds: UPLOAD_TO_DEVICE_TIMEOUT_MINUTES * 60,
   };
   return cached;
 }

@@ -20,6 +20,11 @@ export interface StepDeps {
   secrets: SecretSource;
   log: Log;
   now: () => Date;
+  /**
+   * How long one UploadToDevice invocation may run (the deployed Lambda's timeout); absent where
+   * nothing limits it (local runs of the restore workflow).
+   */
+  uploadTimeLimitSeconds?: number;
   /** Swapped in tests; the default is the undici client with the device's TLS trust. */
   createHttp?: (device: DeviceConfig) => DeviceHttpClient;
   /** Swapped in tests; the default is the registry of drivers keyed by device type. */

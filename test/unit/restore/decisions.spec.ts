@@ -7,6 +7,7 @@ import { typeProblems } from '../../../lambdas/restore/compatibility';
 import { pollFailureDecision } from '../../../lambdas/restore/reboot-window';
 import { parseSelector, selectBackup } from '../../../lambdas/restore/selector';
 import { effectiveTier, parseRestoreHeader, thawDecision, thawDeadline, thawWaitSeconds } from '../../../lambdas/restore/thaw';
+import { judgeUploadTime, localRestoreCommand } from '../../../lambdas/restore/upload-time';
 import { VerifyingStream } from '../../../lambdas/restore/verifying-stream';
 import { restoreProgressOf } from '../../../lambdas/drivers/riverbed-npm-v1/restore-status';
 
@@ -176,5 +177,29 @@ describe('VerifyingStream', () => {
   it('fails as soon as more bytes arrive than the manifest records, and when fewer do', async () => {
     expect((await through(Buffer.concat([data, data]), { size: data.length, sha256: sha })).error?.message).toMatch(/more than the 200000 bytes/);
     expect((await through(data.subarray(0, 1000), { size: data.length, sha256: sha })).error?.message).toMatch(/1000 bytes read, the manifest records 200000/);
+  });
+});
+
+describe('upload time against one UploadToDevice invocation', () => {
+  const command = 'npx backup-runner restore ...';
+  it.each([
+    // 8.4 GB at 10 MB/s is 14 minutes: exactly what 15 minutes less the minute kept back allow.
+    [8_400_000_000, 10, 900, true],
+    [8_400_000_001, 10, 900, false],
+    [1_000_000, 0.001, 900, false],
+    [1_000_000_000_000, 1, undefined, true], // local runs: no limit
+  ])('%d bytes at %d MB/s, limit %s s: fits %s', (size, megabytesPerSecond, limitSeconds, fits) => {
+    expect(judgeUploadTime({ size, megabytesPerSecond, limitSeconds, localCommand: command }).fits).toBe(fits);
+  });
+
+  it('names the estimate, the limit and the local command; the command restores the same key, or drills onto another target', () => {
+    const verdict = judgeUploadTime({ size: 20e9, megabytesPerSecond: 10, limitSeconds: 900, localCommand: localRestoreCommand('ar11', 'ar11', 'backups/ar11/k.tar.gz') });
+    expect(verdict).toEqual({
+      fits: false,
+      problem:
+        'the upload takes about 33.3 min for 20000.0 MB at 10 MB/s (devices[].restoreUpload.megabytesPerSecond), more than one UploadToDevice Lambda invocation may run (15.0 min, 60 s kept back); ' +
+        'restore it with the local command from a machine that reaches the device, which has no time limit: npx backup-runner restore --config <config file> --device ar11 --key backups/ar11/k.tar.gz --confirm ar11',
+    });
+    expect(localRestoreCommand('ar11', 'ar11-standby', 'k')).toBe('npx backup-runner drill --config <config file> --device ar11 --target ar11-standby');
   });
 });
