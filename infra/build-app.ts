@@ -1,5 +1,8 @@
-import { App, type Environment } from 'aws-cdk-lib';
+import { App, Token, Validations, type Environment } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { ConfigError } from '../lambdas/common/errors';
 import type { RunnerConfig } from '../lambdas/config/schema';
+import { foreignSecretArns, secretFields } from '../lambdas/config/secret-ref';
 import { BackupRunnerStack } from './stacks/backup-runner-stack';
 
 export { BackupRunnerStack } from './stacks/backup-runner-stack';
@@ -24,10 +27,26 @@ export interface BuildAppOptions {
    * template (the local runner) turn it off. True when absent.
    */
   readonly validateTemplates?: boolean;
+  /**
+   * Run cdk-nag's AwsSolutions and Serverless packs at synth: an unacknowledged finding fails the
+   * synth with its rule and resource. `cdk synth`/`cdk deploy` always do (infra/app.ts); only
+   * in-process callers that read the template to run it locally turn it off. True when absent.
+   */
+  readonly nag?: boolean;
+}
+
+/** Adds cdk-nag's packs to the app: every synth checks the whole stack; acknowledgements carry their reasons in the constructs. */
+export function addNagChecks(app: App): void {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new ServerlessChecks(app));
 }
 
 /** Builds the CDK app for a validated config, without side effects beyond the app itself. */
 export function buildApp(config: RunnerConfig, options: BuildAppOptions = {}): { app: App; stack: BackupRunnerStack } {
+  // Secret ARNs of another account, region or partition would widen the grant beyond this stack's own secrets.
+  const place = { account: known(options.env?.account), region: known(options.env?.region) };
+  const foreign = foreignSecretArns(secretFields(config.devices), place);
+  if (foreign.length) throw new ConfigError('config is invalid for this stack:', foreign);
   const app =
     options.app ??
     new App({
@@ -41,5 +60,10 @@ export function buildApp(config: RunnerConfig, options: BuildAppOptions = {}): {
     ...(options.env ? { env: options.env } : {}),
     ...(options.handlersDir ? { handlersDir: options.handlersDir } : {}),
   });
+  if (options.nag !== false) addNagChecks(app);
   return { app, stack };
+}
+
+function known(value: string | undefined): string | undefined {
+  return value === undefined || Token.isUnresolved(value) ? undefined : value;
 }

@@ -31,6 +31,8 @@ export function backupDefinitionFor(config: RunnerConfig): AslDefinition {
   const { app, stack } = buildApp(config, {
     context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
     validateTemplates: false,
+    // The template is only read here; cdk-nag changes nothing in it and runs at every real synth.
+    nag: false,
   });
   const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   return stateMachineDefinitionOf(template);
@@ -44,6 +46,8 @@ export function restoreDefinitionFor(config: RunnerConfig): AslDefinition {
   const { app, stack } = buildApp(config, {
     context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
     validateTemplates: false,
+    // The template is only read here; cdk-nag changes nothing in it and runs at every real synth.
+    nag: false,
   });
   const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
   return stateMachineDefinitionOf(template, 'RestoreWorkflow');

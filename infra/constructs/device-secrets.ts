@@ -2,30 +2,11 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
+import { secretFields } from '../../lambdas/config/secret-ref';
 
-/**
- * Every Secrets Manager secret the config refers to, sorted and without duplicates.
- *
- * Besides each device's own `secret`, some device types name further secrets in nested
- * objects (a landing host's `landing.secret`, a filer's `server.secret`). They are found by
- * walking the device's nested objects for string fields called `secret`, so a new device type
- * gets its grant without a change here.
- */
+/** Every Secrets Manager secret the config refers to (lambdas/config/secret-ref.ts), sorted and without duplicates. */
 export function deviceSecretNames(config: RunnerConfig): string[] {
-  const names = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      value.forEach(visit);
-      return;
-    }
-    if (value === null || typeof value !== 'object') return;
-    for (const [key, child] of Object.entries(value)) {
-      if (key === 'secret' && typeof child === 'string' && child !== '') names.add(child);
-      else visit(child);
-    }
-  };
-  config.devices.forEach(visit);
-  return [...names].sort();
+  return [...new Set(secretFields(config.devices).map((field) => field.value))].sort();
 }
 
 /**

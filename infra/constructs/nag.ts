@@ -1,4 +1,4 @@
-import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
@@ -17,6 +17,19 @@ export function nagRef(construct: IConstruct, attribute = 'Arn'): string {
   if (!(cfn instanceof CfnResource)) throw new Error(`nagRef: ${construct.node.path} has no CloudFormation resource`);
   const stack = Stack.of(cfn);
   return `<${String(stack.resolve(stack.getLogicalId(cfn)))}.${attribute}>`;
+}
+
+/**
+ * The stack's region and account as cdk-nag writes them inside an ARN of a finding id: the
+ * pseudo-parameter placeholders for an environment-agnostic stack, the literal values once the
+ * stack has an environment (`cdk synth`/`deploy` with credentials sets CDK_DEFAULT_ACCOUNT/REGION).
+ */
+export function nagRegionAccount(scope: IConstruct): { region: string; account: string } {
+  const stack = Stack.of(scope);
+  return {
+    region: Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region,
+    account: Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account,
+  };
 }
 
 /** A function Step Functions invokes synchronously: its failures are the state machine's Retry/Catch, not a DLQ's. */
@@ -57,8 +70,9 @@ export function acknowledgeStateMachineRole(machine: sfn.StateMachine, functions
 
 /** A grant on every execution of a state machine (execution ARNs are made at run time). */
 export function acknowledgeExecutionsGrant(scope: IConstruct, machine: IConstruct, what: string): void {
+  const { region, account } = nagRegionAccount(machine);
   Validations.of(scope).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${nagRef(machine, 'Name')}:*]`,
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:${nagRef(machine, 'Name')}:*]`,
     reason: `${what}: execution ARNs are only known at run time; the grant covers the executions of this one state machine`,
   });
 }

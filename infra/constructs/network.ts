@@ -2,6 +2,7 @@ import { Annotations, Arn, ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { nagRegionAccount } from './nag';
 import { deviceAddressIssues, type NetworkConfig } from '../../lambdas/config/network';
 import type { DeviceConfig } from '../../lambdas/config/schema';
 import { planDeviceEgress } from '../network/egress-rules';
@@ -121,7 +122,8 @@ export class DeviceNetwork extends Construct {
     // cdk-nag (AwsSolutions-IAM5): the two wildcards EC2 leaves no way around.
     const eniReason =
       'Lambda manages its network interfaces with the function role: ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets authorise on "*" only, and the interfaces Lambda creates, deletes and assigns addresses to have ids unknown before deployment; creation is limited to the configured subnets and this security group';
-    for (const finding of ['Resource::*', 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*']) {
+    const { region, account } = nagRegionAccount(this);
+    for (const finding of ['Resource::*', `Resource::arn:<AWS::Partition>:ec2:${region}:${account}:network-interface/*`]) {
       Validations.of(this.eniPolicy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: eniReason });
     }
 

@@ -11,6 +11,9 @@ import type { RunnerConfig } from '../../lambdas/config/schema';
 import { EXEC_WRAPPER_FILE, EXEC_WRAPPER_PATH, EXEC_WRAPPER_SOURCE } from '../lambda-runtime/exec-wrapper';
 import { configEmbedding } from './embedded-config';
 
+/** Optional native add-ons that bundles leave out; their users fall back to JavaScript when the require fails. */
+export const OPTIONAL_NATIVE_MODULES = ['cpu-features'] as const;
+
 /** The repository root: bundling resolves entries, the lock file and esbuild from here, whatever the cwd. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -91,10 +94,14 @@ export class RunnerFunction extends nodejs.NodejsFunction {
           'const __filename = __brFileURLToPath(import.meta.url);',
           'const __dirname = __brDirname(__filename);',
         ].join(' '),
-        // Bundle the pinned AWS SDK too: what runs in Lambda is what the tests ran.
-        externalModules: [],
-        // ssh2 tries optional native add-ons (its crypto binding, cpu-features) inside try/catch
-        // and falls back to pure JavaScript; the add-ons are never built for Lambda, so drop them.
+        // Bundle the pinned AWS SDK too: what runs in Lambda is what the tests ran. The one
+        // exception is ssh2's optional `cpu-features` add-on: ssh2 requires it inside try/catch and
+        // falls back to pure JavaScript, but the package's own entry requires a `.node` file that is
+        // never built (package.json allowScripts), which esbuild cannot resolve. Left external, the
+        // require fails at load in Lambda and ssh2 takes its fallback.
+        externalModules: [...OPTIONAL_NATIVE_MODULES],
+        // ssh2's own crypto binding is required the same way (inside try/catch, falling back to
+        // node:crypto); should it ever be built, its `.node` file must not end up in the bundle.
         loader: { '.node': 'empty' },
         define: embedding.define,
         ...(embedding.inject ? { inject: embedding.inject } : {}),

@@ -143,6 +143,49 @@ export function hostKind(host: string): HostKind | undefined {
   return 'name';
 }
 
+/**
+ * Link-local addresses: the instance metadata service and the Amazon DNS live there (169.254.169.254,
+ * fd00:ec2::254 is not link-local but fe80::/10 is). A device there could only be a way to point the
+ * runner's credentials at AWS's own services, so such an address is refused with or without a VPC.
+ */
+const LINK_LOCAL = (() => {
+  const list = new BlockList();
+  list.addSubnet('169.254.0.0', 16, 'ipv4');
+  list.addSubnet('fe80::', 10, 'ipv6');
+  return list;
+})();
+
+/** Whether an IP address is link-local (IPv4-mapped IPv6 included). */
+export function isLinkLocal(ip: string): boolean {
+  const family = isIP(ip);
+  if (family === 4) return LINK_LOCAL.check(ip, 'ipv4');
+  if (family !== 6) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return LINK_LOCAL.check(mapped[1]!, 'ipv4');
+  return LINK_LOCAL.check(ip, 'ipv6');
+}
+
+/**
+ * The device's URL against its own settings: plain `http:` only with `allowInsecureHttp: true`
+ * (the password and the backup would cross the network readable), and never with `tls` (which
+ * would then pin nothing). Paths are relative to the device entry.
+ */
+export function deviceUrlIssues(device: { url?: unknown; tls?: unknown; allowInsecureHttp?: unknown }): NetworkIssue[] {
+  if (typeof device.url !== 'string' || !device.url.startsWith('http:')) return [];
+  if (device.tls !== undefined) {
+    return [{ path: ['tls'], message: 'is set but url is http://: TLS settings need an https:// url (use https, or remove tls)' }];
+  }
+  if (device.allowInsecureHttp !== true) {
+    return [
+      {
+        path: ['url'],
+        message: 'is http://: the credentials and the backup would cross the network unencrypted; use https://, or set allowInsecureHttp: true on this device to accept that',
+      },
+    ];
+  }
+  return [];
+}
+
 /** Addresses a Lambda in a VPC can never reach a device at. */
 const UNROUTABLE = (() => {
   const list = new BlockList();
@@ -220,6 +263,10 @@ export function deviceAddressIssues(devices: readonly DeviceConfig[], network: N
       const kind = hostKind(address.host);
       if (!kind) {
         issues.push({ path, message: `${device.id}: "${address.host}" is neither an IP address nor a host name` });
+        continue;
+      }
+      if (kind !== 'name' && isLinkLocal(address.host)) {
+        issues.push({ path, message: `${device.id}: ${address.host} is a link-local address (169.254.0.0/16, fe80::/10), where the instance metadata service and the Amazon DNS live, never a device` });
         continue;
       }
       if (!network) continue;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ScheduleError, validateSchedule } from '../schedule';
 import { encryptionSchema, lifecycleSchema, objectLockSchema } from './archive-storage';
-import { deviceAddressIssues, hostKind, hostSchema, networkSchema, urlHost } from './network';
+import { deviceAddressIssues, deviceUrlIssues, hostKind, hostSchema, networkSchema, urlHost, type NetworkIssue } from './network';
+import { secretRefSchema } from './secret-ref';
 
 /**
  * The config file's schema (see DESIGN.md, "Config file"). Every object is strict, so a
@@ -14,16 +15,27 @@ export const deviceIdSchema = z
   .string()
   .regex(/^[a-z0-9-]{1,40}$/, 'must be 1-40 characters of a-z, 0-9 and "-" (it is used in S3 keys and execution names)');
 
+/**
+ * An http(s) URL with a host. No user name or password in it: credentials belong in the secret,
+ * never in a config file that is committed, synthesized into the template and printed in errors.
+ * Whether plain `http:` is allowed is the device's choice (`allowInsecureHttp`, deviceUrlIssues).
+ */
 const httpUrl = z
   .string()
-  .refine((v) => {
+  .superRefine((v, ctx) => {
+    let u: URL;
     try {
-      const u = new URL(v);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '' && hostKind(urlHost(u)) !== undefined;
+      u = new URL(v);
     } catch {
-      return false;
+      ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL with a host, e.g. https://ar11.example.net' });
+      return;
     }
-  }, 'must be an http:// or https:// URL with a host, e.g. https://ar11.example.net')
+    if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.hostname === '' || hostKind(urlHost(u)) === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL with a host, e.g. https://ar11.example.net' });
+    } else if (u.username !== '' || u.password !== '') {
+      ctx.addIssue({ code: 'custom', message: 'must not hold a user name or password (user:password@host): credentials go in the Secrets Manager secret' });
+    }
+  })
   .transform((v) => v.replace(/\/+$/, ''));
 
 const sha256Fingerprint = z
@@ -116,7 +128,9 @@ export const timeoutsSchema = z.strictObject({
 const deviceBase = {
   id: deviceIdSchema,
   url: httpUrl,
-  secret: z.string().min(1, 'must name the Secrets Manager secret holding the credentials'),
+  secret: secretRefSchema('must name the Secrets Manager secret holding the credentials'),
+  /** Allows an `http://` url: the credentials and the backup then cross the network in clear text. */
+  allowInsecureHttp: z.boolean().optional(),
   tls: tlsSchema.optional(),
   schedule: scheduleSchema.optional(),
   retry: retrySchema.optional(),
@@ -160,7 +174,7 @@ export const landingSchema = z.strictObject({
   path: absolutePath,
   hostKey: sshHostKeySchema,
   /** Secret {"username", "password" and/or "privateKey"}: the device logs in with the password, the runner with the key if given. */
-  secret: z.string().min(1, 'must name the Secrets Manager secret of the landing host account'),
+  secret: secretRefSchema('must name the Secrets Manager secret of the landing host account'),
   /** Remove the landed copy once the archive is committed. */
   removeAfterArchive: z.boolean().default(true),
 });
@@ -204,7 +218,7 @@ export const npmV2ServerSchema = z
     path: absolutePath.optional(),
     hostKey: sshHostKeySchema.optional(),
     /** Secret {"username", "privateKey"}: the device logs in to the filer with this key, the runner too. */
-    secret: z.string().min(1, 'must name the Secrets Manager secret of the filer account').optional(),
+    secret: secretRefSchema('must name the Secrets Manager secret of the filer account').optional(),
     description: z.string().max(200).optional(),
     /** Delete the completed backup (on the device and its filer) once the archive is committed. */
     removeAfterArchive: z.boolean().default(true),
@@ -275,15 +289,41 @@ export const storwareDeviceSchema = z.strictObject({
 /** One schema per device type; a new driver adds its own here. */
 export const deviceSchema = z.discriminatedUnion('type', [riverbedNpmV1DeviceSchema, riverbedFlowGatewayDeviceSchema, qradarDeviceSchema, riverbedNpmV2DeviceSchema, storwareDeviceSchema]);
 
+/** The folder the runner keeps for itself beside the backups; no backup prefix may reach into it. */
+export const RUNNER_FOLDER = '_backup-runner/';
+
+/**
+ * The key prefix every backup and manifest lives under. The runner's S3 grants end in
+ * `<prefix>*`, so the prefix must be literal: no wildcard, no `.`/`..` segment, no leading `/`,
+ * and not the runner's own folder.
+ */
+export const archivePrefixSchema = z.string().superRefine((prefix, ctx) => {
+  const problem = archivePrefixProblem(prefix);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Why `prefix` cannot be the backup prefix, or undefined when it can. */
+export function archivePrefixProblem(prefix: string): string | undefined {
+  if (prefix === '') return undefined;
+  const allowed = 'folders of A-Z a-z 0-9 ! _ . \' ( ) -, each ending with "/", e.g. backups/ or site-a/backups/';
+  if (prefix.startsWith('/')) return `must not start with "/" (S3 keys have no leading slash): ${allowed}`;
+  if (!prefix.endsWith('/')) return `must be empty or end with "/": ${allowed}`;
+  const segments = prefix.slice(0, -1).split('/');
+  if (segments.some((segment) => segment === '')) return `must not hold an empty folder ("//"): ${allowed}`;
+  if (segments.some((segment) => segment === '.' || segment === '..')) return `must not hold a "." or ".." folder: ${allowed}`;
+  if (segments.some((segment) => !/^[A-Za-z0-9!_.'()-]+$/.test(segment))) {
+    return `must be ${allowed}; "*" and other characters are refused because the runner's S3 grants end in the prefix followed by "*"`;
+  }
+  if (prefix.startsWith(RUNNER_FOLDER)) return `must not lie in ${RUNNER_FOLDER}, the runner's own folder in the bucket`;
+  return undefined;
+}
+
 export const archiveSchema = z.strictObject({
   bucket: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name (3-63 characters of a-z, 0-9, "." and "-")')
     .optional(),
-  prefix: z
-    .string()
-    .regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'must be empty or end with "/", e.g. backups/')
-    .default('backups/'),
+  prefix: archivePrefixSchema.default('backups/'),
   retention: retentionSchema.optional(),
   /** Tiers, version expiry and multipart clean-up; checked against S3's rules (archive-storage.ts). */
   lifecycle: lifecycleSchema.optional(),
@@ -355,22 +395,45 @@ export const configSchema = z
     /** Where alarms and restore events are sent (infra/constructs/monitoring.ts); absent: the SNS topic has no subscription. */
     alerts: alertsSchema.optional(),
   })
-  .superRefine((config, ctx) => {
-    const seen = new Map<string, number>();
-    config.devices.forEach((device, index) => {
-      const first = seen.get(device.id);
-      if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['devices', index, 'id'], message: `duplicates devices[${first}].id "${device.id}": ids must be unique` });
-      } else {
-        seen.set(device.id, index);
+  // Runs even when other fields failed (`when`), so a missing `archive` or one bad device does not
+  // hide the others' problems: every config error is reported at once. The checks read the devices
+  // defensively, as some of them may be the unparsed input.
+  .superRefine(
+    (config, ctx) => {
+      const seen = new Map<string, number>();
+      config.devices.forEach((device, index) => {
+        if (!isDeviceLike(device)) return;
+        const first = seen.get(device.id);
+        if (first !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['devices', index, 'id'], message: `duplicates devices[${first}].id "${device.id}": ids must be unique` });
+        } else {
+          seen.set(device.id, index);
+        }
+        if (device.poll && device.poll.maxIntervalSeconds < device.poll.intervalSeconds) {
+          ctx.addIssue({ code: 'custom', path: ['devices', index, 'poll', 'maxIntervalSeconds'], message: 'must be at least poll.intervalSeconds' });
+        }
+        for (const issue of deviceUrlIssues(device)) ctx.addIssue({ code: 'custom', path: ['devices', index, ...issue.path], message: issue.message });
+      });
+      // Device hosts are IPs or names; with a VPC, ones its Lambdas can reach and its security group can name.
+      let addressIssues: NetworkIssue[] = [];
+      try {
+        addressIssues = deviceAddressIssues(config.devices, isRecord(config.network) || config.network === undefined ? config.network : undefined);
+      } catch {
+        // A malformed network section is reported at its own path; the address checks need it whole.
       }
-      if (device.poll.maxIntervalSeconds < device.poll.intervalSeconds) {
-        ctx.addIssue({ code: 'custom', path: ['devices', index, 'poll', 'maxIntervalSeconds'], message: 'must be at least poll.intervalSeconds' });
-      }
-    });
-    // Device hosts are IPs or names; with a VPC, ones its Lambdas can reach and its security group can name.
-    for (const issue of deviceAddressIssues(config.devices, config.network)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  });
+      for (const issue of addressIssues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    },
+    { when: (payload) => isRecord(payload.value) && Array.isArray(payload.value.devices) },
+  );
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A device entry far enough parsed for the cross-device checks: an object with a string id. */
+function isDeviceLike(device: unknown): device is DeviceConfig {
+  return isRecord(device) && typeof device.id === 'string';
+}
 
 export type RunnerConfig = z.output<typeof configSchema>;
 export type DeviceConfig = z.output<typeof deviceSchema>;

@@ -20,8 +20,8 @@ devices:
 `);
 
 /** Runs infra/app.ts the way the CDK CLI does (context in CDK_CONTEXT_JSON), with bundling skipped. */
-function runApp(env: Record<string, string>, context: Record<string, unknown> = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+function runApp(env: Record<string, string>, context: Record<string, unknown> = {}, entry = 'infra/app.ts') {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     encoding: 'utf8',
     env: {
@@ -74,5 +74,31 @@ describe('infra/app.ts', () => {
       type: 'aws:cloudformation:stack',
       environment: 'aws://111122223333/eu-central-1',
     });
+  });
+
+  it('fails the synth on an unacknowledged cdk-nag finding, naming the rule and the resource', () => {
+    // The entry of infra/app.ts, plus an unencrypted queue: cdk-nag runs at every synth, not only in a test.
+    const outdir = mkdtempSync(join(tmpdir(), 'backup-runner-out-'));
+    const { status, stderr } = runApp({ CDK_OUTDIR: outdir }, { config: GOOD }, 'test/infra/careless-app.ts');
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/AwsSolutions-SQS4/);
+    expect(stderr).toContain('BackupRunner/CarelessQueue/Resource');
+    expect(stderr).toContain('cdk synth refused by cdk-nag');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('refuses a secret ARN of another account or region than the stack it deploys', () => {
+    const foreign = join(dir, 'foreign-secret.yaml');
+    writeFileSync(
+      foreign,
+      `archive: {}
+devices:
+  - { id: ar11-lab, type: riverbed-npm-v1, url: https://ar11.example.net, secret: "arn:aws:secretsmanager:us-west-2:444455556666:secret:ar11-AbCdEf" }
+`,
+    );
+    const { status, stderr } = runApp({ CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-central-1' }, { config: foreign });
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/devices\[0\]\.secret: the secret is in region us-west-2, the stack in eu-central-1/);
+    expect(stderr).toMatch(/devices\[0\]\.secret: the secret belongs to account 444455556666, the stack to 111122223333/);
   });
 });

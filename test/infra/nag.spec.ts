@@ -1,6 +1,5 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambdas/config/load';
 import { buildApp } from '../../infra/build-app';
@@ -43,10 +42,9 @@ export function everythingConfig() {
  * lines, read from the validation failure CDK throws (empty when synth succeeds).
  */
 function nagFindings(addToStack?: (stack: Stack) => void): string[] {
+  // buildApp adds cdk-nag's packs itself, as at every `cdk synth` (infra/app.ts).
   const { app, stack } = buildApp(everythingConfig(), { context: { 'aws:cdk:bundling-stacks': [] } });
   addToStack?.(stack);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  Validations.of(app).addPlugins(new ServerlessChecks(app));
   try {
     app.synth();
     return [];

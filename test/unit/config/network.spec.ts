@@ -63,7 +63,7 @@ describe('network config', () => {
     ['a URL host that starts with a hyphen', { ...NPM_V1, url: 'https://-ar11.example.net' }, undefined, 'devices[0].url: must be an http:// or https:// URL with a host'],
     ['an unparsable URL beside a network section (reported, no crash)', { ...NPM_V1, url: 'ar11 lab' }, NAT, 'devices[0].url: must be an http:// or https:// URL with a host'],
     ['a loopback device with a VPC', { ...NPM_V1, url: 'https://127.0.0.1:8443' }, NAT, 'devices[0].url: ar11: 127.0.0.1 is a loopback, link-local, multicast or reserved address'],
-    ['a link-local IPv6 device with a VPC', { ...NPM_V1, url: 'https://[fe80::1]' }, NAT, 'devices[0].url: ar11: fe80::1 is a loopback'],
+    ['a link-local IPv6 device with a VPC', { ...NPM_V1, url: 'https://[fe80::1]' }, NAT, 'devices[0].url: ar11: fe80::1 is a link-local address'],
     ['a host name with a VPC but no deviceCidrs', { ...NPM_V1, url: 'https://ar11.example.net' }, NAT, 'devices[0].url: ar11: "ar11.example.net" is a host name, and a security group allows CIDRs, not names: list the management network(s) it resolves to in network.deviceCidrs'],
     ['an IP outside every deviceCidrs block', NPM_V1, { ...NAT, deviceCidrs: ['192.168.0.0/16', '172.16.0.0/12'] }, 'devices[0].url: ar11: 10.1.0.5 lies outside every network.deviceCidrs block (192.168.0.0/16, 172.16.0.0/12)'],
   ])('refuses %s', (_, device, network, expected) => {
@@ -128,7 +128,7 @@ describe('deviceAddresses', () => {
   it.each([
     ['npm v1 on the default HTTPS port', NPM_V1, [{ host: '10.1.0.5', port: 443, service: 'https', role: 'api', field: ['url'] }]],
     ['storware on 8181', { id: 'sw', type: 'storware', url: 'https://10.1.0.6:8181', secret: 's', protectedEntities: ['abc'] }, [{ host: '10.1.0.6', port: 8181, service: 'https', role: 'api', field: ['url'] }]],
-    ['an http URL on port 80', { ...NPM_V1, url: 'http://ar11.lab' }, [{ host: 'ar11.lab', port: 80, service: 'http', role: 'api', field: ['url'] }]],
+    ['an http URL on port 80', { ...NPM_V1, url: 'http://ar11.lab', allowInsecureHttp: true }, [{ host: 'ar11.lab', port: 80, service: 'http', role: 'api', field: ['url'] }]],
     ['an IPv6 URL', { ...NPM_V1, url: 'https://[fd00::5]:8443' }, [{ host: 'fd00::5', port: 8443, service: 'https', role: 'api', field: ['url'] }]],
     [
       'a flow gateway and its landing host',
