@@ -19,7 +19,7 @@ const NOT_RUN_HERE: ReadonlyArray<{ command: RegExp; reason: string }> = [
   { command: /^npm link$/, reason: 'changes the machine-wide npm prefix; test/docs/install.spec.ts installs the checkout into a temporary prefix instead' },
   { command: /^git clone /, reason: 'needs the repository URL and network' },
   { command: /^npx cdk (bootstrap|deploy)\b/, reason: 'needs an AWS account' },
-  { command: /^npx cdk synth -c config=my-devices\.yaml/, reason: 'test/infra/app-config.spec.ts synthesizes the app from a config file' },
+  { command: /^npx cdk synth -c config=my-devices\.yaml/, reason: 'test/deploy/cdk-synth.deploy.spec.ts runs this very command (real bundling, cdk-nag) on examples/backup-runner.yaml and examples/everything.yaml' },
   { command: /^(export AWS_|aws |printf .* > \/tmp\/s\.json|rm \/tmp\/s\.json)/, reason: 'AWS CLI steps (and the secret files they read) need an AWS account' },
   { command: /^npx backup-runner (backup-now|status|stack)\b/, reason: 'talks to a deployed stack in AWS (test/unit/cli/deployed.spec.ts covers them with mocked AWS clients)' },
   { command: /^npx backup-runner (run|restore|drill|audit)\b/, reason: 'contacts devices (test/integration/*.integ.spec.ts run them against simulators)' },
