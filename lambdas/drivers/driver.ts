@@ -87,7 +87,15 @@ export interface BackupHandle {
 
 export type BackupProgress =
   | { state: 'running'; detail?: string }
-  | { state: 'completed'; detail?: string }
+  | {
+      state: 'completed';
+      detail?: string;
+      /**
+       * What this run saw complete and the later steps must use as it was (e.g. the directory
+       * the device wrote), merged into the handle: a later step never re-reads "the newest".
+       */
+      handle?: Omit<BackupHandle, 'backupId'>;
+    }
   | { state: 'failed'; reason: string };
 
 export interface DeviceInfo {

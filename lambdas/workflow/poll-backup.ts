@@ -2,7 +2,7 @@ import { DeviceOperationFailed, OperationTimedOut } from '../common/errors';
 import { nextPollWait } from './backoff';
 import type { StepDeps } from './deps';
 import { withDriver } from './deps';
-import { boundedProgress } from './device-answers';
+import { boundedProgress, checkedHandle } from './device-answers';
 import type { RunState } from './run-state';
 
 /** One look at the device: completed moves on, running waits longer, failed or overdue ends the run. */
@@ -14,7 +14,8 @@ export async function pollBackup(state: RunState, deps: StepDeps): Promise<RunSt
       throw new DeviceOperationFailed(`the device reports backup ${state.handle.backupId} failed: ${progress.reason}`);
     }
     if (progress.state === 'completed') {
-      return { ...state, status: 'completed', poll: { ...state.poll, attempt: state.poll.attempt + 1, detail: progress.detail } };
+      const handle = progress.handle ? checkedHandle({ ...state.handle, ...progress.handle, backupId: state.handle.backupId }, state.deviceId) : state.handle;
+      return { ...state, handle, status: 'completed', poll: { ...state.poll, attempt: state.poll.attempt + 1, detail: progress.detail } };
     }
     if (deps.now().getTime() > Date.parse(state.poll.deadline)) {
       throw new OperationTimedOut(

@@ -33,6 +33,12 @@ export interface FlowGatewayFaults {
   garbage?: 'non-json' | 'unknown-status';
   /** The restore ends in ERROR with this message. */
   restoreFails?: string;
+  /**
+   * Right after the first GET /backup that shows this run COMPLETED, somebody else's backup
+   * (an operator's, to the same landing path) runs and completes: `last_successful` then names
+   * a newer directory than the one this run made.
+   */
+  foreignBackupAfterCompleted?: boolean;
 }
 
 export interface FlowGatewaySimulatorOptions {
@@ -49,6 +55,15 @@ export interface FlowGatewaySimulatorOptions {
   backupSize?: number;
   backupDurationMs?: number;
   restoreDurationMs?: number;
+  /**
+   * How long after a POST (backup or restore) `running` (and GET /restore) still shows the
+   * previous run, finished. The seed: `running` is the "latest started backup, either running or
+   * finished"; nothing says the new run shows at once, so it does not (the less convenient reading).
+   * @default 250
+   */
+  startDelayMs?: number;
+  /** The gateway's clock minus the real one: every `timeStamp` it reports is off by this much. @default -90000 (90 s behind) */
+  clockSkewMs?: number;
   seed?: number;
   tls?: boolean;
   faults?: FlowGatewayFaults;
@@ -87,6 +102,8 @@ interface Run {
   passwordOk: boolean;
   path: string;
   startedAt: number;
+  /** Until then `running` still shows the previous run. */
+  visibleAt: number;
   readyAt: number;
   status: 'EXECUTING' | 'COMPLETED' | 'ERROR';
   message: string;
@@ -104,14 +121,23 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
   const backupDurationMs = options.backupDurationMs ?? 300;
   const restoreDurationMs = options.restoreDurationMs ?? 300;
   const seed = options.seed ?? 1;
+  const startDelayMs = options.startDelayMs ?? 250;
+  const clockSkewMs = options.clockSkewMs ?? -90_000;
+  /** A time as the gateway's own (skewed) clock gives it, in epoch seconds. */
+  const deviceSeconds = (ms: number) => Math.floor((ms + clockSkewMs) / 1000);
   /** A landing host path on this machine. */
   const local = (landingPath: string) => (options.landing.root ? join(options.landing.root, posix.normalize(`/${landingPath}`)) : landingPath);
   const records: FgBackupRecord[] = [];
   const restoreLog: FgRestoreRecord[] = [];
   const requestLog: Array<{ method: string; path: string; status: number }> = [];
   let current: Run | undefined;
+  /** The run `running` showed before `current` began (what it keeps showing until `current.visibleAt`). */
+  let previous: Run | undefined;
   let lastSuccessful: Run | undefined;
-  let restore: (FgRestoreRecord & { readyAt: number; startedAt: number; host: string; username: string; verdict: { status: 'COMPLETED' | 'ERROR'; message: string } }) | undefined;
+  let foreignPending = false;
+  type RestoreRun = FgRestoreRecord & { readyAt: number; startedAt: number; visibleAt: number; host: string; username: string; verdict: { status: 'COMPLETED' | 'ERROR'; message: string } };
+  let restore: RestoreRun | undefined;
+  let previousRestore: RestoreRun | undefined;
   let completing: Promise<void> | undefined;
 
   const fail = (res: ServerResponse, status: number, errorId: string, errorText: string) => sendJson(res, status, { error_id: errorId, error_text: errorText });
@@ -157,6 +183,16 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
     return completing;
   };
 
+  /** Somebody else's backup to the same landing path, started and finished now (faults.foreignBackupAfterCompleted). */
+  const runForeignBackup = async (like: Run): Promise<void> => {
+    const now = Date.now();
+    const foreign: Run = { ...like, startedAt: now, visibleAt: now, readyAt: now, status: 'EXECUTING', message: '' };
+    delete foreign.subdir;
+    previous = current;
+    current = foreign;
+    await advance();
+  };
+
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
@@ -170,6 +206,10 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
       return fail(res, 401, req.headers.authorization ? 'AUTH_INVALID_CREDENTIALS' : 'AUTH_REQUIRED', 'Authentication required');
     }
     if (path === `${FG_API}/backup` && method === 'GET') {
+      if (foreignPending && current) {
+        foreignPending = false;
+        await runForeignBackup(current);
+      }
       await advance();
       if (faults.garbage === 'non-json') {
         res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>');
@@ -184,16 +224,22 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
               username: run.username,
               message: run.message,
               path: run.path,
-              timeStamp: Math.floor(run.startedAt / 1000),
+              timeStamp: deviceSeconds(run.startedAt),
               ...(run.subdir ? { subdir: run.subdir } : {}),
               ...(withStatus ? { status: faults.garbage === 'unknown-status' ? 'Exploded' : run.status.toLowerCase() === 'completed' ? 'Completed' : run.status } : {}),
             }
           : withStatus
             ? { status: 'NONE' }
             : {};
+      // Until the new run shows, `running` is still the one before it (finished), as the seed allows.
+      const shown = current && Date.now() < current.visibleAt ? previous : current;
       const running = foreignBusy
-        ? { host: 'other-host', username: 'someone', message: '', path: '/elsewhere', timeStamp: Math.floor(Date.now() / 1000), status: 'EXECUTING' }
-        : view(current, true);
+        ? { host: 'other-host', username: 'someone', message: '', path: '/elsewhere', timeStamp: deviceSeconds(Date.now()), status: 'EXECUTING' }
+        : view(shown, true);
+      if (faults.foreignBackupAfterCompleted && shown === current && current?.status === 'COMPLETED') {
+        delete faults.foreignBackupAfterCompleted;
+        foreignPending = true;
+      }
       return sendJson(res, 200, [{ last_successful: view(lastSuccessful, false), running }]);
     }
     if (path === `${FG_API}/backup` && method === 'POST') {
@@ -205,13 +251,15 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
       if (current?.status === 'EXECUTING' || (faults.busyPolls ?? 0) > 0) return fail(res, 400, 'BAD_REQUEST', 'A backup is already in progress');
       const now = Date.now();
       // A wrong landing account is accepted here and fails at the push, as on a real gateway.
+      previous = current;
       current = {
         host: body.hostname!,
         username: body.username!,
         passwordOk: body.password === options.landing.password,
         path: body.path!,
         startedAt: now,
-        readyAt: now + backupDurationMs,
+        visibleAt: now + startDelayMs,
+        readyAt: now + startDelayMs + backupDurationMs,
         status: 'EXECUTING',
         message: '',
         securityPasswordHash: hash(body.security_pwd!),
@@ -226,7 +274,19 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
       if (restore?.status === 'EXECUTING') return fail(res, 400, 'BAD_REQUEST', 'A restore is already in progress');
       const verdict = await judgeRestore(body.path!, body.security_pwd!, body.hostname === options.landing.host && body.username === options.landing.username && body.password === options.landing.password);
       const now = Date.now();
-      restore = { path: body.path!, directory: verdict.directory, status: 'EXECUTING', message: '', readyAt: now + restoreDurationMs, startedAt: now, host: body.hostname!, username: body.username!, verdict };
+      previousRestore = restore;
+      restore = {
+        path: body.path!,
+        directory: verdict.directory,
+        status: 'EXECUTING',
+        message: '',
+        readyAt: now + startDelayMs + restoreDurationMs,
+        startedAt: now,
+        visibleAt: now + startDelayMs,
+        host: body.hostname!,
+        username: body.username!,
+        verdict,
+      };
       restoreLog.push(restore);
       return sendEmpty(res, 204);
     }
@@ -235,14 +295,16 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
         restore.status = faults.restoreFails ? 'ERROR' : restore.verdict.status;
         restore.message = faults.restoreFails ?? restore.verdict.message;
       }
-      if (!restore) return sendJson(res, 200, { status: 'NONE' });
+      // As with backups, the previous restore (finished) shows until the new one does.
+      const shown = restore && Date.now() < restore.visibleAt ? previousRestore : restore;
+      if (!shown) return sendJson(res, 200, { status: 'NONE' });
       return sendJson(res, 200, {
-        host: restore.host,
-        username: restore.username,
-        message: restore.message,
-        path: restore.directory ? posix.join(restore.path, restore.directory) : restore.path,
-        timeStamp: Math.floor(restore.startedAt / 1000),
-        status: restore.status,
+        host: shown.host,
+        username: shown.username,
+        message: shown.message,
+        path: shown.directory ? posix.join(shown.path, shown.directory) : shown.path,
+        timeStamp: deviceSeconds(shown.startedAt),
+        status: shown.status,
       });
     }
     return fail(res, 404, 'RESOURCE_NOT_FOUND', `No resource at ${method} ${path}`);

@@ -13,6 +13,8 @@ import { startFlowGatewaySimulator, type FlowGatewaySimulator, type FlowGatewayS
 import { useEmbeddedS3, useSshd } from './support/file-fixture';
 import { describeWithSshd } from '../support/sshd';
 import { fastRunOverrides } from './support/local-run';
+import { FAST_RESTORE_POLL } from './support/restore-harness';
+import { runRestoreLocally } from '../../cli/local/run-restore';
 import { freshBucket, listKeys, objectStream, racingClock, readObject, tarFileDigests } from './support/ssh-devices';
 
 /**
@@ -51,6 +53,7 @@ function deviceConfig(landingPath: string, scenario: Scenario) {
     secret: DEVICE_SECRET,
     tls: { fingerprint256: sim!.fingerprint256 },
     poll: { intervalSeconds: 1, maxIntervalSeconds: 1, timeoutMinutes: 1 },
+    restorePoll: FAST_RESTORE_POLL,
     timeouts: { connectSeconds: 5, idleSeconds: 10 },
     landing: {
       host: sshd.host,
@@ -69,7 +72,7 @@ const secrets = () =>
     [LANDING_SECRET]: { username: sshd.username, password: LANDING_PASSWORD, privateKey: sshd.clientPrivateKey },
   });
 
-async function run(scenario: Scenario = {}): Promise<{ result: LocalRunResult; bucket: string; keys: string[]; landingPath: string }> {
+async function run(scenario: Scenario = {}): Promise<{ result: LocalRunResult; bucket: string; keys: string[]; landingPath: string; config: ReturnType<typeof parseConfig> }> {
   const landingPath = join(s3.directory, `landing-${++runCounter}`);
   const { mkdir } = await import('node:fs/promises');
   await mkdir(landingPath);
@@ -82,15 +85,21 @@ async function run(scenario: Scenario = {}): Promise<{ result: LocalRunResult; b
   });
   const bucket = await freshBucket(s3.client, 'fg');
   const config = parseConfig({ archive: { bucket, prefix: 'backups/' }, devices: [deviceConfig(landingPath, scenario)] });
-  const [result] = await runBackupsLocally({
-    config,
-    secrets: secrets(),
-    archive: { bucket, s3: s3.client },
-    log: silentLog,
-    overrides: FAST,
-    ...(scenario.now ? { now: scenario.now } : {}),
-  });
-  return { result: result!, bucket, keys: await listKeys(s3.client, bucket), landingPath };
+  const result = await runAgain(config, bucket, scenario.now);
+  return { result, bucket, keys: await listKeys(s3.client, bucket), landingPath, config };
+}
+
+/** One more backup run of the same device on the same simulator. */
+async function runAgain(config: ReturnType<typeof parseConfig>, bucket: string, now?: () => Date): Promise<LocalRunResult> {
+  const [result] = await runBackupsLocally({ config, secrets: secrets(), archive: { bucket, s3: s3.client }, log: silentLog, overrides: FAST, ...(now ? { now } : {}) });
+  return result!;
+}
+
+/** The archived tar's files, as the gateway wrote them into `record`. */
+async function expectArchivedDirectory(bucket: string, key: string, record: { subdir: string; files: Record<string, string> }) {
+  const archived = await tarFileDigests(await readObject(s3.client, bucket, key));
+  const top = basename(record.subdir);
+  expect(archived).toEqual(Object.fromEntries(Object.entries(record.files).map(([name, sha]) => [`${top}/${name}`, sha])));
 }
 
 describeWithSshd('Flow Gateway backup (state machine, simulator, real sshd, s3rver)', () => {
@@ -155,6 +164,35 @@ describeWithSshd('Flow Gateway backup (state machine, simulator, real sshd, s3rv
     expect(keys).toEqual([]);
   });
 
+  it("a second run waits out the previous run's COMPLETED that `running` still shows after the POST, and archives its own directory", async () => {
+    const first = await run();
+    expect(first.result, first.result.cause).toMatchObject({ status: 'SUCCEEDED' });
+    const second = await runAgain(first.config, first.bucket);
+    expect(second, second.cause).toMatchObject({ status: 'SUCCEEDED' });
+    const records = sim!.backups();
+    expect(records).toHaveLength(2);
+    await expectArchivedDirectory(first.bucket, second.key!, records[1]!);
+  });
+
+  it("the previous run's ERROR still shown after the POST does not fail the new run", async () => {
+    const first = await run({ simulator: { faults: { backupFails: 'disk full on the landing host' } } });
+    expect(first.result).toMatchObject({ status: 'FAILED', error: 'DeviceOperationFailed' });
+    delete sim!.faults.backupFails;
+    const second = await runAgain(first.config, first.bucket);
+    expect(second, second.cause).toMatchObject({ status: 'SUCCEEDED' });
+    await expectArchivedDirectory(first.bucket, second.key!, sim!.backups()[0]!);
+  });
+
+  it("archives and removes the directory this run saw complete, not a newer one somebody else's backup made meanwhile", async () => {
+    const { result, bucket } = await run({ simulator: { faults: { foreignBackupAfterCompleted: true } } });
+    expect(result, result.cause).toMatchObject({ status: 'SUCCEEDED' });
+    const [ours, foreign] = sim!.backups();
+    expect(foreign, 'the foreign backup ran').toBeDefined();
+    await expectArchivedDirectory(bucket, result.key!, ours!);
+    expect(existsSync(ours!.subdir)).toBe(false);
+    expect(existsSync(foreign!.subdir)).toBe(true);
+  });
+
   it('an unknown status is a protocol error', async () => {
     const { result } = await run({ simulator: { faults: { garbage: 'unknown-status' } } });
     expect(result).toMatchObject({ status: 'FAILED', error: 'DeviceProtocolError' });
@@ -194,5 +232,23 @@ describeWithSshd('Flow Gateway restore operations (simulator, real sshd)', () =>
     } finally {
       await http.close();
     }
+  });
+});
+
+describeWithSshd('Flow Gateway restore through the restore state machine (simulator, real sshd)', () => {
+  const RESTORE_FAST = { waitTimeOverrides: { WaitForRestore: 50 }, retryIntervalOverrides: { StartRestore: 50, UploadToDevice: 50 } };
+  const restoreLatest = (config: ReturnType<typeof parseConfig>, bucket: string) =>
+    runRestoreLocally({ config, input: { deviceId: 'fg1', selector: { latest: true } }, secrets: secrets(), archive: { bucket, s3: s3.client }, log: silentLog, overrides: RESTORE_FAST });
+
+  it("a second restore is not taken as done from the earlier restore's COMPLETED that GET /restore still shows", async () => {
+    const { result, bucket, config } = await run();
+    expect(result.status).toBe('SUCCEEDED');
+    const first = await restoreLatest(config, bucket);
+    expect(first, first.cause).toMatchObject({ status: 'SUCCEEDED' });
+    sim!.faults.restoreFails = 'security password does not decrypt the backup';
+    const second = await restoreLatest(config, bucket);
+    expect(second).toMatchObject({ status: 'FAILED', error: 'DeviceOperationFailed' });
+    expect(second.cause).toContain('security password does not decrypt the backup');
+    expect(sim!.restores().map((r) => r.status)).toEqual(['COMPLETED', 'ERROR']);
   });
 });

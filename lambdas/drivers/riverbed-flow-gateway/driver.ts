@@ -20,6 +20,7 @@ import { flowGatewayPaths } from './paths';
 import { parseBackupStatus, parseRestoreStatus, stateOf, type FgBackupStatus } from './responses';
 import { parseFlowGatewayCredentials, parseLandingAccount, type LandingAccount } from './secret';
 import { resolveSubdir } from './subdir';
+import { isThisRun, markerFields, markerOf, timeStampOf } from './this-run';
 
 export const FLOW_GATEWAY_CONTENT_TYPE = 'application/x-tar';
 
@@ -65,12 +66,22 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
   const status = async (): Promise<FgBackupStatus> =>
     parseBackupStatus(await client.getJson(flowGatewayPaths.backup), deviceId, `the answer of GET ${flowGatewayPaths.backup}`);
 
-  /** The directory of the backup this handle started, once the gateway reports it completed. */
+  /**
+   * The directory of the backup this handle started, as the gateway reports it the moment it
+   * shows this run COMPLETED: a new `last_successful.subdir` whose timeStamp is this run's.
+   */
   const completedSubdir = (current: FgBackupStatus, handle: BackupHandle): string | undefined => {
     const subdir = current.lastSuccessful?.subdir ?? undefined;
     if (!subdir || subdir === handle.previousSubdir) return undefined;
+    const ours = timeStampOf(current.running);
+    const its = timeStampOf(current.lastSuccessful);
+    if (ours !== null && its !== null && ours !== its) return undefined;
     return resolveSubdir(landing.path, subdir, deviceId);
   };
+
+  /** The directory PollBackup saw this run complete (kept in the handle): archive and delete exactly that. */
+  const handleSubdir = (handle: BackupHandle): string | undefined =>
+    typeof handle.subdir === 'string' ? resolveSubdir(landing.path, handle.subdir, deviceId) : undefined;
 
   const restore: RestoreDriver = {
     async checkCompatibility(backup: ArchivedBackupFacts): Promise<string[]> {
@@ -100,6 +111,8 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
 
     async startRestore(handle: RestoreHandle): Promise<RestoreHandle> {
       const { push } = await account();
+      const before = parseRestoreStatus(await client.getJson(flowGatewayPaths.restore), deviceId, `the answer of GET ${flowGatewayPaths.restore}`);
+      const marker = { startedAtMs: context.now().getTime(), previousTimeStamp: timeStampOf(before) };
       await client.postJson(flowGatewayPaths.restore, {
         hostname: landing.host,
         username: push.username,
@@ -109,12 +122,15 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
         no_cert: 'false',
       });
       log.info('restore started', { device: deviceId, path: handle.stagingPath });
-      return handle;
+      return { ...handle, ...markerFields(marker) };
     },
 
-    async pollRestore(): Promise<RestoreProgress> {
+    async pollRestore(handle: RestoreHandle): Promise<RestoreProgress> {
       const what = `the answer of GET ${flowGatewayPaths.restore}`;
       const current = parseRestoreStatus(await client.getJson(flowGatewayPaths.restore), deviceId, what);
+      if (!isThisRun(current, markerOf(handle), deviceId, what)) {
+        return { state: 'running', detail: `the gateway still shows an earlier restore (${stateOf(current.status, deviceId, what)}, timeStamp ${timeStampOf(current) ?? 'none'}); this one has not shown yet` };
+      }
       const message = current.message?.trim() || undefined;
       switch (stateOf(current.status, deviceId, what)) {
         case 'none':
@@ -142,6 +158,7 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
     type: 'riverbed-flow-gateway',
 
     async startBackup(request: StartBackupRequest): Promise<BackupHandle> {
+      const startedAt = context.now().getTime();
       const before = await status();
       const what = `the answer of GET ${flowGatewayPaths.backup}`;
       if (before.running && stateOf(before.running.status, deviceId, what) === 'executing') {
@@ -158,12 +175,20 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
         security_pwd: credentials.securityPassword,
       });
       log.info('backup started', { device: deviceId, landing: `${landing.host}:${landing.path}`, runId: request.runId });
-      return { backupId: `fg-${request.runId}`, previousSubdir: before.lastSuccessful?.subdir ?? null };
+      return {
+        backupId: `fg-${request.runId}`,
+        previousSubdir: before.lastSuccessful?.subdir ?? null,
+        ...markerFields({ startedAtMs: startedAt, previousTimeStamp: timeStampOf(before.running) }),
+      };
     },
 
     async pollBackup(handle: BackupHandle): Promise<BackupProgress> {
       const current = await status();
       const what = `the answer of GET ${flowGatewayPaths.backup}`;
+      if (!isThisRun(current.running, markerOf(handle), deviceId, what)) {
+        const shown = current.running?.status ? `${stateOf(current.running.status, deviceId, what)}, timeStamp ${timeStampOf(current.running) ?? 'none'}` : 'nothing';
+        return { state: 'running', detail: `accepted; the gateway still shows an earlier run (${shown})` };
+      }
       const message = current.running?.message?.trim() || undefined;
       switch (stateOf(current.running?.status, deviceId, what)) {
         case 'none':
@@ -174,21 +199,28 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
         case 'error':
           return { state: 'failed', reason: `the gateway reports the backup failed: ${message ?? 'no message given'}` };
         case 'completed': {
-          if (!completedSubdir(current, handle)) {
+          const subdir = completedSubdir(current, handle);
+          if (!subdir) {
             throw new DeviceProtocolError(
-              `the gateway reports COMPLETED but no new backup directory (last_successful.subdir is ${JSON.stringify(current.lastSuccessful?.subdir ?? null)}, as before this run)`,
+              `the gateway reports this run COMPLETED but no new backup directory of it (last_successful.subdir is ${JSON.stringify(current.lastSuccessful?.subdir ?? null)}, timeStamp ${timeStampOf(current.lastSuccessful) ?? 'none'}; before this run ${JSON.stringify(handle.previousSubdir ?? null)})`,
               { deviceId },
             );
           }
-          return { state: 'completed', ...(message ? { detail: message } : {}) };
+          return {
+            state: 'completed',
+            ...(message ? { detail: message } : {}),
+            handle: { subdir, subdirTimeStamp: timeStampOf(current.lastSuccessful) },
+          };
         }
       }
     },
 
     async openArtifact(handle: BackupHandle): Promise<Artifact> {
+      const subdir = handleSubdir(handle);
+      if (!subdir) throw new DeviceProtocolError('the run handle names no completed backup directory (PollBackup keeps it): nothing to archive', { deviceId });
       const current = await status();
-      const subdir = completedSubdir(current, handle);
-      if (!subdir) throw new DeviceProtocolError('the gateway reports no new completed backup directory: nothing to archive', { deviceId });
+      // The warnings are the gateway's for this directory only; a newer backup's are not ours.
+      const sameDirectory = current.lastSuccessful?.subdir ? resolveSubdir(landing.path, current.lastSuccessful.subdir, deviceId) === subdir : false;
       const session = await openLanding();
       let tar;
       try {
@@ -197,7 +229,7 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
         session.close();
         throw error;
       }
-      const warnings = current.lastSuccessful?.message?.trim() || null;
+      const warnings = (sameDirectory ? current.lastSuccessful?.message?.trim() : undefined) || null;
       return {
         body: tar.body,
         size: tar.size,
@@ -208,7 +240,7 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
           subdir,
           landingHost: `${landing.host}:${landing.port}`,
           files: tar.entries.filter((e) => e.type === 'file').length,
-          gatewayTimeStamp: current.lastSuccessful?.timeStamp === undefined || current.lastSuccessful.timeStamp === null ? null : String(current.lastSuccessful.timeStamp),
+          gatewayTimeStamp: typeof handle.subdirTimeStamp === 'string' ? handle.subdirTimeStamp : null,
           warnings,
           // The backup is encrypted with the device secret's securityPassword; a restore needs it.
           securityPasswordRequired: true,
@@ -221,9 +253,9 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
         log.info('landed copy kept (landing.removeAfterArchive is false)', { device: deviceId });
         return;
       }
-      const subdir = completedSubdir(await status(), handle);
+      const subdir = handleSubdir(handle);
       if (!subdir) {
-        log.warn('the gateway no longer reports the archived directory; nothing removed from the landing host', { device: deviceId });
+        log.warn('the run handle names no archived directory; nothing removed from the landing host', { device: deviceId });
         return;
       }
       const session = await openLanding();

@@ -11,6 +11,7 @@ import { isValidQRadarName, qradarBackupName } from '../../../lambdas/drivers/qr
 import { backupProgressOf, parseConfigurationId } from '../../../lambdas/drivers/qradar/responses';
 import { createFlowGatewayDriver } from '../../../lambdas/drivers/riverbed-flow-gateway';
 import { resolveSubdir } from '../../../lambdas/drivers/riverbed-flow-gateway/subdir';
+import { isThisRun } from '../../../lambdas/drivers/riverbed-flow-gateway/this-run';
 
 const HOST_KEY = `SHA256:${'A'.repeat(43)}`;
 const FG_ORIGIN = 'https://fg.example.net';
@@ -89,7 +90,7 @@ describe('Flow Gateway driver (MockAgent)', () => {
       return { statusCode: 204, data: '' };
     });
     const handle = await fgDriver(agent).startBackup({ runId: 'r1', description: 'x' });
-    expect(handle).toEqual({ backupId: 'fg-r1', previousSubdir: '/srv/backups/fg1/old' });
+    expect(handle).toEqual({ backupId: 'fg-r1', previousSubdir: '/srv/backups/fg1/old', startedAtMs: Date.parse('2026-02-27T15:46:00Z'), previousTimeStamp: null });
     expect(posted).toEqual({ hostname: '10.0.0.9', username: 'backup', password: 'landing-pw', path: '/srv/backups/fg1', security_pwd: 'enc-key' });
     expect(authorization).toBe(`Basic ${Buffer.from('admin:admin-pw').toString('base64')}`);
   });
@@ -103,11 +104,31 @@ describe('Flow Gateway driver (MockAgent)', () => {
   it.each([
     [{ status: 'EXECUTING', message: 'copying' }, {}, { state: 'running', detail: 'copying' }],
     [{ status: 'error', message: 'disk full' }, {}, { state: 'failed', reason: 'the gateway reports the backup failed: disk full' }],
-    [{ status: 'Completed', message: 'ntp warning' }, { subdir: '/srv/backups/fg1/20260227_1546' }, { state: 'completed', detail: 'ntp warning' }],
+    [
+      { status: 'Completed', message: 'ntp warning' },
+      { subdir: '/srv/backups/fg1/20260227_1546' },
+      { state: 'completed', detail: 'ntp warning', handle: { subdir: '/srv/backups/fg1/20260227_1546', subdirTimeStamp: null } },
+    ],
   ])('poll %j -> %j', async (running, last, progress) => {
     const { agent, pool } = mock(FG_ORIGIN);
     pool.intercept({ method: 'GET', path: `${API}/backup` }).reply(200, status(running, last), JSON_HEADERS);
     expect(await fgDriver(agent).pollBackup({ backupId: 'fg-r1', previousSubdir: '/srv/backups/fg1/old' })).toEqual(progress);
+  });
+
+  const START = Date.parse('2026-02-27T15:46:00Z');
+  it.each([
+    ['NONE', { status: 'NONE' }, { startedAtMs: START, previousTimeStamp: null }, false],
+    ["the earlier run's finished status, as shown before the POST", { status: 'COMPLETED', timeStamp: 1772206000 }, { startedAtMs: START, previousTimeStamp: '1772206000' }, false],
+    ['a run older than the start beyond the clock allowance', { status: 'ERROR', timeStamp: START / 1000 - 601 }, { startedAtMs: START, previousTimeStamp: null }, false],
+    ['this run on a gateway clock 9 minutes behind', { status: 'EXECUTING', timeStamp: START / 1000 - 540 }, { startedAtMs: START, previousTimeStamp: '1772206000' }, true],
+    ['this run on a gateway clock ahead', { status: 'COMPLETED', timeStamp: String(START / 1000 + 3600) }, { startedAtMs: START, previousTimeStamp: null }, true],
+    ['any status of a handle from before run markers', { status: 'ERROR', timeStamp: 1 }, undefined, true],
+  ])('isThisRun: %s', (_what, running, marker, expected) => {
+    expect(isThisRun(running, marker, 'fg1', 'GET /backup')).toBe(expected);
+  });
+
+  it('isThisRun: a status without a timeStamp cannot be told apart, a protocol error', () => {
+    expect(() => isThisRun({ status: 'COMPLETED' }, { startedAtMs: START, previousTimeStamp: null }, 'fg1', 'GET /backup')).toThrow(/without a timeStamp/);
   });
 
   it('COMPLETED without a new directory is a protocol error', async () => {
