@@ -17,6 +17,8 @@ export interface LocalRunOptions extends LocalStepOptions {
   concurrency?: number;
   /** Every event of every execution (aws-local-stepfunctions eventLogs: states entered and left, with their payloads). */
   onEvent?: (event: unknown) => void;
+  /** The backup definition (backupDefinitionFor), when the caller already has it: it does not depend on the devices. */
+  definition?: object;
 }
 
 export interface LocalRunResult {
@@ -71,7 +73,7 @@ export function localExecutionRunner(
 }
 
 function prepareLocalRuns(options: Omit<LocalRunOptions, 'deviceIds' | 'concurrency'>): { definition: object; deps: StepDeps } {
-  return { definition: backupDefinitionFor(options.config), deps: localStepDeps(options) };
+  return { definition: options.definition ?? backupDefinitionFor(options.config), deps: localStepDeps(options) };
 }
 
 async function runOne(

@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { expect } from 'vitest';
+import { startQRadarSimulator, type QRadarSimulator } from '../../../simulators/qradar';
+import { startFlowGatewaySimulator, type FlowGatewaySimulator } from '../../../simulators/riverbed-flow-gateway';
+import { expectedBackupDigest, startNpmV1Simulator, type NpmV1Simulator } from '../../../simulators/riverbed-npm-v1';
+import { expectedNpmV2Digest, startNpmV2Simulator, type NpmV2Simulator } from '../../../simulators/riverbed-npm-v2';
+import { DEFAULT_STORWARE_ENTITIES, startStorwareSimulator, type StorwareSimulator } from '../../../simulators/storware';
+import { tarFileDigests } from '../support/ssh-devices';
+import { conformanceType, type AnyConformanceType } from './contract';
+
+/**
+ * THE conformance table: one row per device type. A new type joins the suite with one row here
+ * (its simulator, how to check what it served and restored, the faults its protocol allows).
+ */
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+/** Empty backups are committed as good today (issue 15 #6). */
+const EMPTY_PENDING = 'issue 15 #6: a zero-byte backup is committed as good';
+/** Every restore of a rebooting device is refused this many connections; `down-during-restore` more. */
+const rebootRefusals = (fault: string | undefined) => (fault === 'down-during-restore' ? 6 : 1);
+
+export const CONFORMANCE_TYPES: AnyConformanceType[] = [
+  conformanceType<NpmV1Simulator>({
+    type: 'riverbed-npm-v1',
+    ssh: false,
+    downloads: true,
+    async start(_env, { size, fault }) {
+      const sim = await startNpmV1Simulator({
+        tls: true,
+        backupSize: size,
+        backupDurationMs: 50,
+        uploadProcessingMs: 50,
+        rebootMs: 100,
+        rebootRefusals: rebootRefusals(fault),
+        seed: 101,
+      });
+      return {
+        sim,
+        config: { type: 'riverbed-npm-v1', url: sim.url, secret: 'conformance/npm-v1', tls: { fingerprint256: sim.fingerprint256 } },
+        secrets: { 'conformance/npm-v1': { username: 'admin', password: 'admin' } },
+        close: () => sim.close(),
+      };
+    },
+    checkServed({ sim }, run, bytes) {
+      const served = expectedBackupDigest(sim.seed, run.deviceBackupId!, bytes.length);
+      expect(sha256(bytes)).toBe(served.sha256);
+      expect(sim.requests().some((r) => r.path.endsWith(`/backups/items/${run.deviceBackupId}/file`) && (r.status === 200 || r.status === 206))).toBe(true);
+    },
+    checkRestored({ sim }, run) {
+      expect(sim.uploads().at(-1)).toMatchObject({ size: run.size, sha256: run.sha256, complete: true });
+      expect(sim.restores().at(-1)).toMatchObject({ backupId: sim.uploads().at(-1)!.backupId, status: 'completed' });
+    },
+    faults: {
+      // A token revoked mid-run: a fresh login, and on.
+      'unauthorized-mid-run': { phase: 'backup', arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2), outcome: { archived: true } },
+      // The same cut on every try, 4 KiB before the end (past the first part of a large backup):
+      // retried, then a clear failure; the multipart upload is aborted.
+      'reset-mid-download': { phase: 'backup', arm: ({ sim }, size) => void (sim.faults.resetDownloadAtByte = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
+      // A clean early end (no Content-Length): the size check refuses it, in the multipart path too.
+      'truncated-body': {
+        phase: 'backup',
+        arm: ({ sim }, size) => void (sim.faults.truncateDownloadAtByte = size - 4096),
+        outcome: { failed: 'IntegrityError', message: /ended early: expected \d+ bytes, received \d+/ },
+      },
+      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+      // About two seconds for the whole backup, whatever its size.
+      'slow-stream': { phase: 'backup', arm: ({ sim }, size) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
+      'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' }, pending: EMPTY_PENDING },
+      // The reboot refuses six connections in a row: the polls ride it out.
+      'down-during-restore': { phase: 'restore', outcome: { restored: true } },
+    },
+  }),
+
+  conformanceType<NpmV2Simulator>({
+    type: 'riverbed-npm-v2',
+    ssh: true,
+    downloads: true,
+    async start({ sshd, work }, { size, fault }) {
+      const filer = await mkdtemp(join(work, 'filer-'));
+      const sim = await startNpmV2Simulator({ tls: true, backupSize: size, backupDurationMs: 100, rebootMs: 100, rebootRefusals: rebootRefusals(fault), seed: 102 });
+      return {
+        sim,
+        config: {
+          type: 'riverbed-npm-v2',
+          url: sim.url,
+          secret: 'conformance/npm-v2',
+          tls: { fingerprint256: sim.fingerprint256 },
+          server: {
+            name: 's3-landing',
+            host: sshd.host,
+            port: sshd.port,
+            path: filer,
+            hostKey: fault === 'host-key-changed' ? sshd.otherFingerprint : sshd.hostKeyFingerprint,
+            secret: 'conformance/filer',
+          },
+          contents: { configOnly: false, modules: [{ module: 'config', options: [] }] },
+          restoreServer: 'local',
+        },
+        secrets: {
+          'conformance/npm-v2': { username: 'admin', password: 'admin' },
+          'conformance/filer': { username: sshd.username, privateKey: sshd.clientPrivateKey },
+        },
+        close: () => sim.close(),
+      };
+    },
+    checkServed({ sim }, run, bytes) {
+      expect(sha256(bytes)).toBe(expectedNpmV2Digest(sim.seed, run.deviceBackupId!, bytes.length).sha256);
+    },
+    checkRestored({ sim }) {
+      expect(sim.restores().at(-1)).toMatchObject({ status: 'completed' });
+      const uploads = sim.requests().filter((r) => r.method === 'POST' && r.path.endsWith('/upload'));
+      expect(uploads.at(-1)?.status).toBe(201);
+    },
+    faults: {
+      'unauthorized-mid-run': { phase: 'backup', arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2), outcome: { archived: true } },
+      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+      'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' }, pending: EMPTY_PENDING },
+      'down-during-restore': { phase: 'restore', outcome: { restored: true } },
+      'host-key-changed': { phase: 'backup', outcome: { failed: 'HostKeyMismatch', message: /SHA256:/ } },
+    },
+  }),
+
+  conformanceType<FlowGatewaySimulator>({
+    type: 'riverbed-flow-gateway',
+    ssh: true,
+    downloads: false,
+    async start({ sshd, work }, { size, fault }) {
+      const landing = await mkdtemp(join(work, 'landing-'));
+      const sim = await startFlowGatewaySimulator({
+        tls: true,
+        landing: { host: sshd.host, username: sshd.username, password: 'landing-pw' },
+        backupSize: size,
+        backupDurationMs: 100,
+        restoreDurationMs: 100,
+        seed: 103,
+      });
+      return {
+        sim,
+        config: {
+          type: 'riverbed-flow-gateway',
+          url: sim.url,
+          secret: 'conformance/fg',
+          tls: { fingerprint256: sim.fingerprint256 },
+          landing: {
+            host: sshd.host,
+            port: sshd.port,
+            path: landing,
+            hostKey: fault === 'host-key-changed' ? sshd.otherFingerprint : sshd.hostKeyFingerprint,
+            secret: 'conformance/landing',
+          },
+        },
+        secrets: {
+          'conformance/fg': { username: 'admin', password: 'admin', securityPassword: 'conformance-security' },
+          'conformance/landing': { username: sshd.username, password: 'landing-pw', privateKey: sshd.clientPrivateKey },
+        },
+        close: () => sim.close(),
+      };
+    },
+    // The archive is the landed directory as one tar: every member is a file the gateway wrote, byte for byte.
+    async checkServed({ sim }, _run, bytes, manifest) {
+      const subdir = String(manifest.backup.details.subdir);
+      const written = sim.backups().find((b) => b.landedSubdir === subdir);
+      expect(written, `the gateway wrote ${subdir}`).toBeDefined();
+      const top = basename(written!.subdir);
+      expect(await tarFileDigests(bytes)).toEqual(Object.fromEntries(Object.entries(written!.files).map(([name, digest]) => [`${top}/${name}`, digest])));
+    },
+    // The gateway judges the restored directory against the files it wrote.
+    checkRestored({ sim }) {
+      expect(sim.restores().at(-1)).toMatchObject({ status: 'COMPLETED', message: '' });
+    },
+    faults: {
+      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+      'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.faults.busyPolls = 2), outcome: { archived: true } },
+      'host-key-changed': { phase: 'backup', outcome: { failed: 'HostKeyMismatch', message: /SHA256:/ } },
+    },
+  }),
+
+  conformanceType<QRadarSimulator>({
+    type: 'qradar',
+    ssh: true,
+    downloads: true,
+    async start({ sshd, work }, { size, fault }) {
+      const backupDirectory = await mkdtemp(join(work, 'store-backup-'));
+      const sim = await startQRadarSimulator({ token: 'conformance-token', backupDirectory, backupSize: size, backupDurationMs: 100, restoreDurationMs: 100, seed: 104 });
+      return {
+        sim,
+        config: {
+          type: 'qradar',
+          url: sim.url,
+          secret: 'conformance/qradar',
+          tls: { fingerprint256: sim.fingerprint256 },
+          backupType: 'CONFIG',
+          ssh: { port: sshd.port, hostKey: fault === 'host-key-changed' ? sshd.otherFingerprint : sshd.hostKeyFingerprint },
+        },
+        secrets: { 'conformance/qradar': { token: 'conformance-token', sshUsername: sshd.username, sshPrivateKey: sshd.clientPrivateKey } },
+        close: () => sim.close(),
+      };
+    },
+    checkServed({ sim }, run, bytes) {
+      const backup = sim.backups().find((b) => String(b.id) === run.deviceBackupId);
+      expect(backup?.content_file_path).toBeTruthy();
+      expect(sha256(bytes)).toBe(sim.writtenFiles()[basename(backup!.content_file_path!)]);
+    },
+    // The console restores only a file whose bytes are the ones it wrote.
+    checkRestored({ sim }, run) {
+      expect(sim.restores().at(-1)).toMatchObject({ status: 'SUCCESS' });
+      expect(sim.restores().at(-1)?.backup_id).toBeDefined();
+      expect(run.sha256).toBeDefined();
+    },
+    faults: {
+      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+      // 1015: a backup is already running on the console: busy, retried later.
+      'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.faults.conflict = { code: 1015, count: 2 }), outcome: { archived: true } },
+      'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' }, pending: EMPTY_PENDING },
+      'host-key-changed': { phase: 'backup', outcome: { failed: 'HostKeyMismatch', message: /SHA256:/ } },
+    },
+  }),
+
+  conformanceType<StorwareSimulator>({
+    type: 'storware',
+    ssh: false,
+    downloads: false,
+    async start() {
+      const sim = await startStorwareSimulator({ tls: true, exportDurationMs: 150, storeDurationMs: 50, restoreDurationMs: 150 });
+      return {
+        sim,
+        config: {
+          type: 'storware',
+          url: sim.url,
+          secret: 'conformance/storware',
+          tls: { fingerprint256: sim.fingerprint256 },
+          protectedEntities: [DEFAULT_STORWARE_ENTITIES[0]!.guid],
+          backupType: 'FULL',
+          restore: { hypervisor: '7e57a11c-0000-4000-8000-00000000beef' },
+        },
+        secrets: { 'conformance/storware': { login: 'admin', password: 'vPr0tect' } },
+        close: () => sim.close(),
+      };
+    },
+    // Storware keeps the data; the archive is its backup records, exactly as Storware returned them.
+    checkServed({ sim }, _run, bytes) {
+      const document = JSON.parse(bytes.toString('utf8')) as { entities: Array<{ exportTask: string; backup: { guid: string } }> };
+      expect(document.entities.length).toBeGreaterThan(0);
+      for (const entry of document.entities) {
+        expect(sim.tasks().find((t) => t.guid === entry.exportTask)).toMatchObject({ type: 'EXPORT', state: 'FINISHED', backup: entry.backup.guid });
+        expect(entry.backup).toEqual(sim.backups().find((b) => b.guid === entry.backup.guid));
+      }
+    },
+    checkRestored({ sim }) {
+      const imports = sim.tasks().filter((t) => t.type === 'IMPORT');
+      expect(imports.length).toBeGreaterThan(0);
+      expect(imports.every((t) => t.state === 'FINISHED')).toBe(true);
+    },
+    faults: {
+      'unauthorized-mid-run': { phase: 'backup', arm: ({ sim }) => void (sim.faults.expireSessionsAfterRequests = 3), outcome: { archived: true } },
+      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+    },
+  }),
+];
