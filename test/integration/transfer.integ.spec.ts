@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../cli/local/embedded-s3';
 import { DeviceUnreachable, IntegrityError } from '../../lambdas/common/errors';
-import { uploadArchiveObject } from '../../lambdas/transfer/upload-archive-object';
+import { transferResumable } from '../../lambdas/transfer/resumable/transfer-resumable';
 import { leftovers } from './support/archive-state';
 import { generatedStream } from './support/generated-stream';
 
@@ -35,8 +35,23 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-const upload = (key: string, body: Readable, expectedSize: number | undefined) =>
-  uploadArchiveObject({ s3: s3.client, bucket, key, body, expectedSize, contentType: 'application/x-gzip', deviceId: 'ar11-lab' });
+/**
+ * TransferToArchive's uploader (transferResumable, the production path) with no deadline: one
+ * invocation; PutObject for a file within one part, a multipart upload beyond.
+ */
+async function upload(key: string, body: Readable, expectedSize: number | undefined, metadata?: Record<string, string>) {
+  const result = await transferResumable({
+    s3: s3.client,
+    bucket,
+    key,
+    deviceId: 'ar11-lab',
+    artifact: { body, size: expectedSize, contentType: 'application/x-gzip' },
+    checksum: 'none',
+    ...(metadata ? { metadata } : {}),
+  });
+  if (result.status !== 'complete') throw new Error(`expected the transfer to complete, got ${JSON.stringify(result)}`);
+  return result.object;
+}
 
 async function sha256Of(key: string): Promise<{ size: number; sha256: string }> {
   const { Body } = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -49,20 +64,11 @@ async function sha256Of(key: string): Promise<{ size: number; sha256: string }> 
   return { size, sha256: hash.digest('hex') };
 }
 
-describe('uploadArchiveObject against s3rver', () => {
+describe('transferResumable (TransferToArchive) against s3rver', () => {
   it('archives a 64 MiB stream exactly', async () => {
     const key = 'backups/ar11-lab/2026/02/27/20260227T154600Z-ok.tar.gz';
     const body = generatedStream({ size: 64 * MiB });
-    const result = await uploadArchiveObject({
-      s3: s3.client,
-      bucket,
-      key,
-      body,
-      expectedSize: 64 * MiB,
-      contentType: 'application/x-gzip',
-      deviceId: 'ar11-lab',
-      metadata: { 'device-id': 'ar11-lab' },
-    });
+    const result = await upload(key, body, 64 * MiB, { 'device-id': 'ar11-lab' });
     expect(result.size).toBe(64 * MiB);
     expect(result.sha256).toBe(body.sha256());
     expect(await sha256Of(key)).toEqual({ size: 64 * MiB, sha256: body.sha256() });
