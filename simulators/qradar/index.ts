@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, join, posix, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { contentStream } from '../common/content';
+import { AuthenticatedRequestCountdown } from '../common/faults';
 import { readSmallBody, sendJson } from '../common/http';
 import { listen } from '../common/server';
 import { isWithin } from '../common/sftp-chroot';
@@ -33,6 +34,11 @@ export interface QRadarFaults {
   /** The file disappears right after SUCCESS: the record turns MISSING. */
   missingAfterSuccess?: boolean;
   restoreFails?: boolean;
+  /**
+   * After this many authenticated requests the next one is refused with 401 once (the authorized
+   * service token was revoked meanwhile): a SEC token has no session to renew, so the client must fail.
+   */
+  unauthorizedAfterRequests?: number;
 }
 
 export interface QRadarSimulatorOptions {
@@ -193,6 +199,7 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
     }
   };
 
+  const unauthorizedCountdown = new AuthenticatedRequestCountdown();
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://console').pathname;
@@ -206,6 +213,10 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
       return error(res, faults.serverErrors.status ?? 503, 1000, 'Simulated server error (faults.serverErrors)');
     }
     if (header('sec') !== token) return error(res, 401, 1002, 'No SEC header present in request or invalid token');
+    if (unauthorizedCountdown.reached(faults.unauthorizedAfterRequests)) {
+      delete faults.unauthorizedAfterRequests;
+      return error(res, 401, 1002, 'The authorized service token was revoked (faults.unauthorizedAfterRequests)');
+    }
 
     if (method === 'GET' && path === QRADAR_CONFIG_PATH) {
       return sendJson(res, 200, [{ id: 1, backup_type: 'CONFIG', frequency: 'DAILY', backup_location: onConsole(options.backupDirectory) }]);

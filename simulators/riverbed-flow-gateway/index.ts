@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { contentStream } from '../common/content';
+import { AuthenticatedRequestCountdown } from '../common/faults';
 import { readSmallBody, sendEmpty, sendJson } from '../common/http';
 import { listen } from '../common/server';
 
@@ -39,6 +40,11 @@ export interface FlowGatewayFaults {
    * a newer directory than the one this run made.
    */
   foreignBackupAfterCompleted?: boolean;
+  /**
+   * After this many authenticated requests the next one is refused with 401 once (the account was
+   * changed or locked meanwhile): Basic auth has no session to renew, so the client must fail.
+   */
+  unauthorizedAfterRequests?: number;
 }
 
 export interface FlowGatewaySimulatorOptions {
@@ -193,6 +199,7 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
     await advance();
   };
 
+  const unauthorizedCountdown = new AuthenticatedRequestCountdown();
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
@@ -204,6 +211,10 @@ export async function startFlowGatewaySimulator(options: FlowGatewaySimulatorOpt
     const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     if (req.headers.authorization !== expected) {
       return fail(res, 401, req.headers.authorization ? 'AUTH_INVALID_CREDENTIALS' : 'AUTH_REQUIRED', 'Authentication required');
+    }
+    if (unauthorizedCountdown.reached(faults.unauthorizedAfterRequests)) {
+      delete faults.unauthorizedAfterRequests;
+      return fail(res, 401, 'AUTH_INVALID_CREDENTIALS', 'Authentication failed: the account was changed (faults.unauthorizedAfterRequests)');
     }
     if (path === `${FG_API}/backup` && method === 'GET') {
       if (foreignPending && current) {

@@ -39,8 +39,8 @@ export type Outcome = { archived: true } | { restored: true } | { failed: string
 export interface FaultCase<S> {
   /** When the fault bites: during the backup, or during a restore of a good backup. */
   phase: 'backup' | 'restore';
-  /** Sets the fault on the running simulator just before that phase; `size` is the backup's. */
-  arm?: (device: StartedDevice<S>, size: number) => void | Promise<void>;
+  /** Sets the fault on the running simulator just before that phase (the archive is compared from after it). */
+  arm?: (device: StartedDevice<S>, context: ArmContext) => void | Promise<void>;
   outcome: Outcome;
   /** The backup's size for this case when not the harness's (an empty file). */
   size?: number;
@@ -49,6 +49,14 @@ export interface FaultCase<S> {
    * Temporary: remove once the fix has landed.
    */
   pending?: string;
+}
+
+/** What a fault's `arm` may use. */
+export interface ArmContext {
+  /** Bytes of the case's backup. */
+  size: number;
+  /** Runs one backup of this device through the state machine: an earlier run, e.g. one whose status goes stale. */
+  backUp(): Promise<LocalRunResult>;
 }
 
 /** What the harness gives every row. */

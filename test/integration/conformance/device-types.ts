@@ -57,16 +57,16 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
       'unauthorized-mid-run': { phase: 'backup', arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2), outcome: { archived: true } },
       // The same cut on every try, 4 KiB before the end (past the first part of a large backup):
       // retried, then a clear failure; the multipart upload is aborted.
-      'reset-mid-download': { phase: 'backup', arm: ({ sim }, size) => void (sim.faults.resetDownloadAtByte = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
+      'reset-mid-download': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.resetDownloadAtByte = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
       // A clean early end (no Content-Length): the size check refuses it, in the multipart path too.
       'truncated-body': {
         phase: 'backup',
-        arm: ({ sim }, size) => void (sim.faults.truncateDownloadAtByte = size - 4096),
+        arm: ({ sim }, { size }) => void (sim.faults.truncateDownloadAtByte = size - 4096),
         outcome: { failed: 'IntegrityError', message: /ended early: expected \d+ bytes, received \d+/ },
       },
       'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
       // About two seconds for the whole backup, whatever its size.
-      'slow-stream': { phase: 'backup', arm: ({ sim }, size) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
+      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
       'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' }, pending: EMPTY_PENDING },
       // The reboot refuses six connections in a row: the polls ride it out.
       'down-during-restore': { phase: 'restore', outcome: { restored: true } },
@@ -134,6 +134,8 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
         backupSize: size,
         backupDurationMs: 100,
         restoreDurationMs: 100,
+        // Long enough that this run's first polls surely see the earlier run's end.
+        ...(fault === 'stale-status' ? { startDelayMs: 1500 } : {}),
         seed: 103,
       });
       return {
@@ -171,8 +173,24 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
       expect(sim.restores().at(-1)).toMatchObject({ status: 'COMPLETED', message: '' });
     },
     faults: {
+      // Basic auth: a 401 mid-run means the account changed; nothing to renew, never retried.
+      'unauthorized-mid-run': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.faults.unauthorizedAfterRequests = 2),
+        outcome: { failed: 'AuthenticationFailed', message: /401/ },
+      },
       'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
       'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.faults.busyPolls = 2), outcome: { archived: true } },
+      // An earlier run ended in ERROR; `running` still shows it after this run's POST: not this run's verdict.
+      'stale-status': {
+        phase: 'backup',
+        async arm({ sim }, { backUp }) {
+          sim.faults.backupFails = 'scp: /landing: No space left on device';
+          expect(await backUp()).toMatchObject({ status: 'FAILED', error: 'DeviceOperationFailed' });
+          delete sim.faults.backupFails;
+        },
+        outcome: { archived: true },
+      },
       'host-key-changed': { phase: 'backup', outcome: { failed: 'HostKeyMismatch', message: /SHA256:/ } },
     },
   }),
@@ -210,6 +228,12 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
       expect(run.sha256).toBeDefined();
     },
     faults: {
+      // A SEC token revoked mid-run: nothing to renew, never retried.
+      'unauthorized-mid-run': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.faults.unauthorizedAfterRequests = 2),
+        outcome: { failed: 'AuthenticationFailed', message: /401/ },
+      },
       'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
       // 1015: a backup is already running on the console: busy, retried later.
       'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.faults.conflict = { code: 1015, count: 2 }), outcome: { archived: true } },

@@ -101,13 +101,14 @@ export function useConformanceHarness(): ConformanceHarness {
         const { backup: backupDefinition, restore: restoreDefinition } = definitionsFor(config);
         const secrets = staticSecretSource(device.secrets);
         const archive = { bucket, s3: s3.client };
-        const before = await snapshot(s3, bucket);
         const backUp = async (): Promise<LocalRunResult> => {
           const [result] = await runBackupsLocally({ config, secrets, archive, log: silentLog, overrides: FAST_BACKUP, definition: backupDefinition });
           return result!;
         };
+        const armContext = { size: backupSize, backUp };
 
-        if (faultCase?.phase === 'backup') await faultCase.arm?.(device, backupSize);
+        if (faultCase?.phase === 'backup') await faultCase.arm?.(device, armContext);
+        const before = await snapshot(s3, bucket);
         commands.length = 0;
         const run = await backUp();
         const backupOutcome: Outcome = faultCase?.phase === 'backup' ? faultCase.outcome : { archived: true };
@@ -121,8 +122,8 @@ export function useConformanceHarness(): ConformanceHarness {
         if (faultCase?.phase === 'backup') return;
 
         // The restore of the backup just archived: plain, or with the restore-phase fault.
+        await faultCase?.arm?.(device, armContext);
         const archivedBefore = await snapshot(s3, bucket);
-        await faultCase?.arm?.(device, backupSize);
         const restored = await runRestoreLocally({
           config,
           input: { deviceId, selector: { key: run.key! } },
