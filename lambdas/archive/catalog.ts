@@ -83,7 +83,7 @@ export interface ListCatalogOptions {
   concurrency?: number;
 }
 
-interface Listed {
+export interface Listed {
   key: string;
   size: number;
   storageClass: string;
@@ -170,7 +170,8 @@ export async function listCatalog(s3: S3Client, bucket: string, options: ListCat
   return catalog;
 }
 
-async function listAll(s3: S3Client, bucket: string, prefix: string, deviceId: string | undefined): Promise<Listed[]> {
+/** Every object under `prefix`, through all pages of ListObjectsV2. */
+export async function listAll(s3: S3Client, bucket: string, prefix: string, deviceId: string | undefined): Promise<Listed[]> {
   const listed: Listed[] = [];
   let token: string | undefined;
   do {

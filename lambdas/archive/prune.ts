@@ -34,7 +34,7 @@ export async function planDevicePrune(
   try {
     return planRetention({
       deviceId: device.id,
-      backups: catalog.backups.map(({ key, manifestKey, time, size, retainUntil }) => ({ key, manifestKey, time, size, retainUntil })),
+      backups: catalog.backups.map(({ key, manifestKey, time, size, listedSize, retainUntil }) => ({ key, manifestKey, time, size, listedSize, retainUntil })),
       incomplete: catalog.incomplete.map(({ key, lastModified, size }) => ({ key, lastModified, size })),
       policy: effectiveRetention(config, device),
       timeZone,

@@ -9,7 +9,9 @@ import { periodKey, type PeriodUnit } from './calendar';
  * (weekly, monthly, yearly alike) keeps the newest backup in each of the last N days that have
  * one, counted on the device's wall clock (ISO weeks, Monday first). A backup kept by any rule
  * is kept. On top of the rules:
- * - the newest committed backup is always kept;
+ * - only good backups count (non-empty, stored at the size their manifest records): others are
+ *   kept for inspection, never counted by a rule, so empty newest backups cannot push good ones out;
+ * - the newest good backup is always kept;
  * - nothing is deleted after a failed run (the plan still says what would have gone);
  * - a backup under Object Lock retention is kept until its retain-until date has passed;
  * - objects without a manifest (uploads that never committed) older than 24 h are deleted;
@@ -32,7 +34,10 @@ export interface RetentionBackup {
   manifestKey: string;
   /** When the backup was taken (the manifest's run.startedAt). */
   time: Date;
+  /** The manifest's size. */
   size: number;
+  /** The size S3 lists for the object; absent when unknown. A backup counts only when it equals `size`. */
+  listedSize?: number | undefined;
   /**
    * Object Lock retain-until of the backup's object, when the bucket has Object Lock and the
    * object carries a retention; absent otherwise. The planner never deletes before this instant.
@@ -130,14 +135,20 @@ export function planRetention(input: RetentionInput): RetentionPlan {
     backups.forEach((b) => keepFor(b, 'no retention policy: everything is kept'));
   } else {
     const policy = input.policy!;
-    if (backups[0]) keepFor(backups[0], 'newest committed backup');
+    // Only good backups count: an empty or torn one must not push a good one out of keepLast.
+    const good = backups.filter((b) => {
+      const problem = notGood(b);
+      if (problem) keepFor(b, `not counted by retention: ${problem}; kept for inspection`);
+      return !problem;
+    });
+    if (good[0]) keepFor(good[0], 'newest good backup');
     const keepLast = policy.keepLast ?? 0;
-    backups.slice(0, keepLast).forEach((b, i) => keepFor(b, `keepLast ${keepLast} (${i + 1} of ${keepLast})`));
+    good.slice(0, keepLast).forEach((b, i) => keepFor(b, `keepLast ${keepLast} (${i + 1} of ${keepLast})`));
     for (const { field, unit } of CALENDAR_RULES) {
       let left = policy[field] ?? 0;
       let lastPeriod: string | undefined;
       // Newest first, so the first backup seen in a period is that period's newest.
-      for (const backup of backups) {
+      for (const backup of good) {
         if (left <= 0) break;
         const period = periodKey(unit, backup.time, input.timeZone);
         if (period === lastPeriod) continue;
@@ -172,6 +183,13 @@ export function planRetention(input: RetentionInput): RetentionPlan {
     return { deviceId: input.deviceId, keep: byKindThenTime([...keep, ...held]), delete: [] };
   }
   return { deviceId: input.deviceId, keep, delete: remove };
+}
+
+/** Why a committed backup is not a good one (empty, or stored at another size than its manifest says); undefined when it is. */
+export function notGood(backup: RetentionBackup): string | undefined {
+  if (backup.size === 0) return 'empty (0 bytes)';
+  if (backup.listedSize !== undefined && backup.listedSize !== backup.size) return `stored as ${backup.listedSize} bytes, its manifest records ${backup.size}`;
+  return undefined;
 }
 
 /** `2026-12-01T00:00:00Z`: to the second, as keys and logs show times. */

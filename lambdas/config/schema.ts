@@ -142,6 +142,11 @@ const deviceBase = {
   /** Free text recorded in the device-side backup's description after the runner's marker. */
   description: z.string().max(200).optional(),
   /**
+   * The smallest share of the previous good backup's size a new backup may have (0-1): a smaller
+   * one fails the run instead of being committed. 0 turns the check off.
+   */
+  minSizeRatio: z.number().min(0, 'minSizeRatio must be between 0 and 1').max(1, 'minSizeRatio must be between 0 and 1').default(0.5),
+  /**
    * The rate a restore's upload reaches the device at (10^6 bytes a second): the deployed restore
    * refuses up front a backup whose upload would outlast one UploadToDevice Lambda invocation.
    */

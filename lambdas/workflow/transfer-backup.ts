@@ -1,4 +1,8 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { archiveKey, manifestKeyFor } from '../archive/keys';
+import { previousGoodBackup } from '../archive/previous-good';
+import type { DeviceConfig } from '../config/schema';
+import { checkAgainstPrevious } from '../transfer/size-check';
 import { RUNNER_VERSION, writeManifest, type Manifest } from '../archive/manifest';
 import { backupObjectTags } from '../archive/object-tags';
 import { transferDeadline } from '../transfer/resumable/continuation';
@@ -73,6 +77,7 @@ export async function transferBackup(state: RunState, deps: StepDeps, invocation
     if (result.status === 'continue') return { ...state, transfer: result.continuation };
 
     const uploaded = result.object;
+    await refuseShrunken(deps, device, key, uploaded.size);
     const finished = deps.now();
     const manifestKey = manifestKeyFor(key);
     const manifest: Manifest = {
@@ -121,4 +126,20 @@ export async function transferBackup(state: RunState, deps: StepDeps, invocation
       },
     };
   });
+}
+
+/**
+ * Before the commit: a backup far below the device's previous good one is a failed run
+ * (checkAgainstPrevious); its uploaded object is removed again, so nothing but the manifest-less
+ * stump could remain, which the catalog never counts and prune removes.
+ */
+async function refuseShrunken(deps: StepDeps, device: DeviceConfig, key: string, size: number): Promise<void> {
+  if (device.minSizeRatio <= 0) return;
+  const previous = await previousGoodBackup(deps.archive.s3, deps.archive.bucket, deps.config.archive.prefix, device.id, key);
+  const shrunk = checkAgainstPrevious(device.id, size, previous, device.minSizeRatio);
+  if (!shrunk) return;
+  await deps.archive.s3.send(new DeleteObjectCommand({ Bucket: deps.archive.bucket, Key: key })).catch((error: unknown) => {
+    deps.log.warn('could not remove the refused upload; it has no manifest, so it is never counted, and prune removes it', { deviceId: device.id, key, error: String(error) });
+  });
+  throw shrunk;
 }

@@ -235,7 +235,7 @@ export class NpmV1Device {
 
   private async list(_req: IncomingMessage, res: ServerResponse): Promise<void> {
     const now = this.now();
-    sendJson(res, 200, { items: [...this.entries.values()].map((e) => backupView(e, this.settings.identity, now)) });
+    sendJson(res, 200, { items: [...this.entries.values()].map((e) => this.viewOf(e, now)) });
   }
 
   private async create(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -256,7 +256,14 @@ export class NpmV1Device {
       size: this.settings.backupSize,
       fails: this.faults.backupFails === true,
     });
-    sendJson(res, 201, backupView(entry, this.settings.identity, now));
+    sendJson(res, 201, this.viewOf(entry, now));
+  }
+
+  /** A backup as the API shows it; `size` is optional in the seed, and faults.omitSize leaves it out. */
+  private viewOf(entry: BackupEntry, now: number): Record<string, string | number> {
+    const view = backupView(entry, this.settings.identity, now);
+    if (this.faults.omitSize) delete view.size;
+    return view;
   }
 
   private async get(req: IncomingMessage, res: ServerResponse, [id]: string[]): Promise<void> {
@@ -268,7 +275,7 @@ export class NpmV1Device {
       res.end(html);
       return;
     }
-    const view = backupView(entry, this.settings.identity, this.now());
+    const view = this.viewOf(entry, this.now());
     if (this.faults.garbage === 'unknown-status') view.status = 'exploded';
     sendJson(res, 200, view);
   }
@@ -351,7 +358,7 @@ export class NpmV1Device {
     record(true);
     entry.sha256 = hash.digest('hex');
     entry.readyAt = this.now() + this.settings.uploadProcessingMs;
-    sendJson(res, 201, backupView(entry, this.settings.identity, this.now()));
+    sendJson(res, 201, this.viewOf(entry, this.now()));
   }
 
   private async restore(req: IncomingMessage, res: ServerResponse, [id]: string[]): Promise<void> {

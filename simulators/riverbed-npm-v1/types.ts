@@ -41,6 +41,8 @@ export interface NpmV1Faults {
   resetDownloadAtByte?: number;
   /** End the download cleanly (chunked, no Content-Length) after this many bytes. */
   truncateDownloadAtByte?: number;
+  /** Backups are shown without `size` (seed 000: "Optional"): with truncateDownloadAtByte, nothing announces how long the file is. */
+  omitSize?: boolean;
   /** The next `count` requests (any path) get this 5xx status (default 503) with an error body. */
   serverErrors?: { count: number; status?: number };
   /** Throttle downloads. */

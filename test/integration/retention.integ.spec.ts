@@ -165,7 +165,7 @@ describe('backup-runner prune and verify', () => {
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatch(new RegExp(`^DELETE +\\S+ +64\\.0 KiB +${results[1]!.key!.replace(/\./g, '\\.')} +matches no keep rule of keepLast 1$`));
     expect(rows[1]).toContain(results[0]!.key!);
-    expect(rows[2]).toMatch(new RegExp(`^KEEP +.*${results[2]!.key!.replace(/\./g, '\\.')} +newest committed backup; keepLast 1 \\(1 of 1\\)$`));
+    expect(rows[2]).toMatch(new RegExp(`^KEEP +.*${results[2]!.key!.replace(/\./g, '\\.')} +newest good backup; keepLast 1 \\(1 of 1\\)$`));
     expect(await keysUnder(bucket, 'backups/ar11/')).toEqual(before);
 
     const real = capture();

@@ -58,7 +58,7 @@ describe('planRetention: rules', () => {
     const p = plan(five, { keepLast: 2 });
     expect(timesOf(p.keep)).toEqual(['2026-11-25T02:00:00.000Z', '2026-11-24T02:00:00.000Z']);
     expect(reasonsOf(p)).toEqual({
-      '2026-11-25T02:00:00.000Z': ['newest committed backup', 'keepLast 2 (1 of 2)'],
+      '2026-11-25T02:00:00.000Z': ['newest good backup', 'keepLast 2 (1 of 2)'],
       '2026-11-24T02:00:00.000Z': ['keepLast 2 (2 of 2)'],
     });
     expect(timesOf(p.delete)).toEqual(['2026-11-23T02:00:00.000Z', '2026-11-22T02:00:00.000Z', '2026-11-21T02:00:00.000Z']);
@@ -79,7 +79,7 @@ describe('planRetention: rules', () => {
     ];
     const p = plan(history, { keepDaily: 3 });
     expect(reasonsOf(p)).toEqual({
-      '2026-11-25T02:00:00.000Z': ['newest committed backup', 'daily 2026-11-25'],
+      '2026-11-25T02:00:00.000Z': ['newest good backup', 'daily 2026-11-25'],
       '2026-11-23T22:00:00.000Z': ['daily 2026-11-23'],
       '2026-11-20T02:00:00.000Z': ['daily 2026-11-20'],
     });
@@ -100,7 +100,7 @@ describe('planRetention: rules', () => {
     const history = [backup('2026-11-23T02:00:00Z'), backup('2026-11-22T02:00:00Z'), backup('2026-11-16T02:00:00Z'), backup('2026-11-15T02:00:00Z')];
     const p = plan(history, { keepWeekly: 3 });
     expect(reasonsOf(p)).toEqual({
-      '2026-11-23T02:00:00.000Z': ['newest committed backup', 'weekly 2026-W48'],
+      '2026-11-23T02:00:00.000Z': ['newest good backup', 'weekly 2026-W48'],
       '2026-11-22T02:00:00.000Z': ['weekly 2026-W47'],
       '2026-11-15T02:00:00.000Z': ['weekly 2026-W46'],
     });
@@ -117,7 +117,7 @@ describe('planRetention: rules', () => {
     ];
     const p = plan(history, { keepLast: 1, keepDaily: 2, keepMonthly: 2, keepYearly: 2 });
     expect(reasonsOf(p)).toEqual({
-      '2026-11-25T02:00:00.000Z': ['newest committed backup', 'keepLast 1 (1 of 1)', 'daily 2026-11-25', 'monthly 2026-11', 'yearly 2026'],
+      '2026-11-25T02:00:00.000Z': ['newest good backup', 'keepLast 1 (1 of 1)', 'daily 2026-11-25', 'monthly 2026-11', 'yearly 2026'],
       '2026-11-24T02:00:00.000Z': ['daily 2026-11-24'],
       '2026-10-31T02:00:00.000Z': ['monthly 2026-10'],
       '2025-12-31T02:00:00.000Z': ['yearly 2025'],
@@ -173,7 +173,7 @@ describe('planRetention: rules', () => {
     expect(plan([], { keepLast: 1 })).toEqual({ deviceId: 'ar11', keep: [], delete: [] });
     // A future-dated backup (clock skew) is still the newest one.
     const p = plan([backup('2027-01-01T00:00:00Z'), ...five], { keepYearly: 1 });
-    expect(reasonsOf(p)['2027-01-01T00:00:00.000Z']).toEqual(['newest committed backup', 'yearly 2027']);
+    expect(reasonsOf(p)['2027-01-01T00:00:00.000Z']).toEqual(['newest good backup', 'yearly 2027']);
     expect(p.keep).toHaveLength(1);
   });
 
@@ -320,5 +320,33 @@ describe('planRetention: properties on random histories', () => {
     expect(plans.filter((p) => p.delete.some((e) => e.kind === 'incomplete')).length).toBeGreaterThan(50);
     expect(plans.filter((p) => p.keep.some((e) => e.reasons.some((r) => r.startsWith('locked until')))).length).toBeGreaterThan(20);
     expect(inputs.filter((i) => !i.runSucceeded && i.backups.length > 3).length).toBeGreaterThan(20);
+  });
+});
+
+describe('only verified, non-empty backups count', () => {
+  const MB50 = 50 * 1024 * 1024;
+  const good = ['2026-11-20T02:00:00Z', '2026-11-21T02:00:00Z', '2026-11-22T02:00:00Z'].map((t) => backup(t, { size: MB50, listedSize: MB50 }));
+  const empty = ['2026-11-23T02:00:00Z', '2026-11-24T02:00:00Z', '2026-11-25T02:00:00Z'].map((t) => backup(t, { size: 0, listedSize: 0 }));
+
+  it('three empty newest backups with keepLast 3 keep all three good 50 MB ones (and are not counted)', () => {
+    const p = plan([...good, ...empty], { keepLast: 3 });
+    expect(p.delete).toEqual([]);
+    expect(timesOf(p.keep)).toEqual([...good, ...empty].reverse().map((b) => b.time.toISOString()));
+    expect(reasonsOf(p)['2026-11-25T02:00:00.000Z']).toEqual(['not counted by retention: empty (0 bytes); kept for inspection']);
+    expect(reasonsOf(p)['2026-11-22T02:00:00.000Z']).toEqual(['newest good backup', 'keepLast 3 (1 of 3)']);
+  });
+
+  it('never deletes the last good backup, even when keepLast 1 would keep only a newer empty one', () => {
+    const p = plan([good[0]!, empty[2]!], { keepLast: 1 });
+    expect(p.delete).toEqual([]);
+    expect(reasonsOf(p)['2026-11-20T02:00:00.000Z']).toContain('newest good backup');
+  });
+
+  it('a backup whose stored size differs from its manifest is not counted either', () => {
+    const torn = backup('2026-11-25T03:00:00Z', { size: MB50, listedSize: 1000 });
+    const p = plan([...good, torn], { keepLast: 1 });
+    expect(p.delete.map((e) => e.key)).toEqual([good[1]!.key, good[0]!.key]);
+    expect(reasonsOf(p)['2026-11-25T03:00:00.000Z']).toEqual([`not counted by retention: stored as 1000 bytes, its manifest records ${MB50}; kept for inspection`]);
+    expect(reasonsOf(p)['2026-11-22T02:00:00.000Z']).toContain('newest good backup');
   });
 });

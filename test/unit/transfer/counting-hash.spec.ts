@@ -35,12 +35,13 @@ describe('CountingHash', () => {
     expect(counter.sha256).toBe(sha256(data));
   });
 
-  it('accepts any length when none was announced, including nothing', async () => {
+  it('accepts any length when none was announced, but never nothing: an empty backup is not a backup', async () => {
     const some = await drain(chunks, undefined);
     expect(some.counter.sha256).toBe(sha256(data));
     const none = await drain([], undefined);
     expect(none.counter.bytes).toBe(0);
-    expect(none.counter.sha256).toBe(sha256(Buffer.alloc(0)));
+    expect(none.error).toBeInstanceOf(IntegrityError);
+    expect((none.error as Error).message).toContain('empty backup (0 bytes, and it announced no size)');
   });
 
   it('fails in flush when the stream ends early, and has no SHA-256', async () => {
