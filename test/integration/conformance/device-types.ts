@@ -17,7 +17,6 @@ import { conformanceType, type AnyConformanceType } from './contract';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 /** Empty backups are committed as good today (issue 15 #6). */
-const EMPTY_PENDING = 'issue 15 #6: a zero-byte backup is committed as good';
 /** Every restore of a rebooting device is refused this many connections; `down-during-restore` more. */
 const rebootRefusals = (fault: string | undefined) => (fault === 'down-during-restore' ? 6 : 1);
 
@@ -67,7 +66,7 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
       'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
       // About two seconds for the whole backup, whatever its size.
       'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
-      'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' }, pending: EMPTY_PENDING },
+      'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' } },
       // The reboot refuses six connections in a row: the polls ride it out.
       'down-during-restore': { phase: 'restore', outcome: { restored: true } },
     },
@@ -116,7 +115,7 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
     faults: {
       'unauthorized-mid-run': { phase: 'backup', arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2), outcome: { archived: true } },
       'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
-      'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' }, pending: EMPTY_PENDING },
+      'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' } },
       'down-during-restore': { phase: 'restore', outcome: { restored: true } },
       'host-key-changed': { phase: 'backup', outcome: { failed: 'HostKeyMismatch', message: /SHA256:/ } },
     },
@@ -237,7 +236,7 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
       'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
       // 1015: a backup is already running on the console: busy, retried later.
       'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.faults.conflict = { code: 1015, count: 2 }), outcome: { archived: true } },
-      'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' }, pending: EMPTY_PENDING },
+      'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' } },
       'host-key-changed': { phase: 'backup', outcome: { failed: 'HostKeyMismatch', message: /SHA256:/ } },
     },
   }),
