@@ -197,8 +197,15 @@ export const qradarDeviceSchema = z.strictObject({
   ...deviceBase,
   type: z.literal('qradar'),
   backupType: z.enum(['CONFIG', 'DATA']).default('CONFIG'),
-  /** The console's SSH service, where the backup file lies at `content_file_path`. */
+  /**
+   * `host_id` of the backup (seed 003: a managed host's, "defaults to the Console"); CONFIG
+   * backups can only be of the console.
+   */
+  hostId: z.number().int().nonnegative().optional(),
+  /** The SSH service of the host holding the backup file at `content_file_path`: the console unless `host` names another. */
   ssh: z.strictObject({
+    /** Inferred: a managed host's backup file lies on that host; name it here (default: the device URL's host). */
+    host: z.string().min(1).optional(),
     port: sshPort.default(22),
     hostKey: sshHostKeySchema,
   }),

@@ -57,8 +57,26 @@ export interface QRadarSimulatorOptions {
   restoreDurationMs?: number;
   seed?: number;
   version?: string;
+  /**
+   * The deployment's hosts (api/config/deployment/hosts), for `host_id` (seed 003: optional, "defaults
+   * to the Console"). Default: the console 53 and an active managed host 104 that stores Ariel data.
+   */
+  hosts?: QRadarSimHost[];
   faults?: QRadarFaults;
 }
+
+export interface QRadarSimHost {
+  id: number;
+  console?: boolean;
+  active?: boolean;
+  /** Stores Ariel data: DATA backups are possible there (seed 003, 422 1013). */
+  ariel?: boolean;
+}
+
+const DEFAULT_HOSTS: QRadarSimHost[] = [
+  { id: 53, console: true, active: true, ariel: true },
+  { id: 104, active: true, ariel: true },
+];
 
 interface BackupRecord {
   id: number;
@@ -235,6 +253,17 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
       if (!/^[A-Za-z0-9_.-]+$/.test(name)) return error(res, 422, 1004, "The 'name' parameter must contain only alphanumerics and '_', '-' or '.'.");
       if (body?.configuration_id === undefined || body.configuration_id === null) return error(res, 422, 1006, "The 'configuration_id' parameter value cannot be null or empty.");
       if (body.configuration_id !== 1) return error(res, 422, 1007, 'The backup configuration does not exist.');
+      // host_id (seed 003): the host the backup is of, the console when absent; the 422 codes of the seed.
+      const hosts = options.hosts ?? DEFAULT_HOSTS;
+      const consoleHost = hosts.find((h) => h.console) ?? hosts[0]!;
+      const hostId = body.host_id === undefined || body.host_id === null ? consoleHost.id : body.host_id;
+      const host = hosts.find((h) => h.id === hostId);
+      if (!host) return error(res, 422, 1009, 'The backup host does not exist.');
+      if (host.active === false) return error(res, 422, 1010, 'The provided host_id corresponds to a host that is currently not active.');
+      if (type === 'CONFIG' && !host.console) {
+        return error(res, 422, 1012, 'The provided host_id corresponds to a host that is not the console and the backup type is CONFIG. A config backup can only take place on the console.');
+      }
+      if (type === 'DATA' && !host.ariel) return error(res, 422, 1013, 'Data backups can only be done on hosts that store ariel data.');
       if (typeof body.description === 'string' && body.description.length > 255) return error(res, 422, 1008, "The 'description' parameter value must not exceed 255 characters.");
       if (faults.conflict && faults.conflict.count > 0) {
         faults.conflict.count -= 1;
@@ -259,7 +288,7 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
         is_valid: true,
         is_version_compatible: true,
         configuration_id: 1,
-        host_id: 53,
+        host_id: host.id,
         readyAt: now + duration,
       };
       backups.set(record.id, record);

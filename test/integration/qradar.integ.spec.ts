@@ -112,10 +112,31 @@ describeWithSshd('QRadar backup (state machine, console simulator, real sshd, s3
     expect(sim!.requests().find((r) => r.method === 'POST')?.backupType).toBe('DATA');
   });
 
-  it.each([1011, 1015, 1016] as const)('409 code %i is busy: retried until the console is free', async (code) => {
+  it.each([1015, 1016] as const)('409 code %i is busy: retried until the console is free', async (code) => {
     const { result } = await run({ simulator: { faults: { conflict: { code, count: 2 } } } });
     expect(result.status).toBe('SUCCEEDED');
     expect(sim!.requests().filter((r) => r.method === 'POST' && r.status === 409)).toHaveLength(2);
+  });
+
+  it('409 code 1011 (undeployed changes) needs an operator: fails at once with the instruction, never retried', async () => {
+    const { result, keys } = await run({ simulator: { faults: { conflict: { code: 1011, count: 5 } } } });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'DeviceRejectedRequest' });
+    expect(result.cause).toMatch(/^qr1: .*code 1011.*deploy the staged changes.*then run the backup again/i);
+    expect(sim!.requests().filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(keys).toEqual([]);
+  });
+
+  it("backs up a managed host's data with host_id (seed 003: the console when absent)", async () => {
+    const { result } = await run({ device: { backupType: 'DATA', hostId: 104 } });
+    expect(result, result.cause).toMatchObject({ status: 'SUCCEEDED' });
+    expect(sim!.backups()).toEqual([expect.objectContaining({ host_id: 104, type: 'DATA' })]);
+  });
+
+  it("a CONFIG backup of a managed host is the console's 422 1012, with its message, not retried", async () => {
+    const { result } = await run({ device: { hostId: 104 } });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'DeviceRejectedRequest' });
+    expect(result.cause).toContain('A config backup can only take place on the console');
+    expect(sim!.requests().filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
   it('409 1005 (name exists) picks another name', async () => {

@@ -28,12 +28,17 @@ export function describeQRadarError(body: QRadarErrorBody): string {
   return describeBodyStart(body.raw);
 }
 
-/** 409 codes that mean "not now" (seed 003): undeployed changes, a backup running, a restore running. */
+/** 409 codes that mean "not now" (seed 003): a backup running, a restore running. */
 export const QRADAR_BUSY_CODES: ReadonlyMap<number, string> = new Map([
-  [1011, 'an undeployed configuration change is pending on the console (deploy it, then the backup can run)'],
   [1015, 'a backup is already in progress on the console'],
   [1016, 'a restore is in progress on the console'],
 ]);
+
+/**
+ * 409 1011 (seed 003: "An undeployed configuration change has been detected. Deploy staged changes
+ * then try again."): waiting does not help, an operator must deploy; so it fails at once, saying so.
+ */
+export const QRADAR_UNDEPLOYED_CHANGES = 1011;
 
 /** 409 1005: the backup name is taken; the driver picks another. */
 export const QRADAR_NAME_EXISTS = 1005;
@@ -49,6 +54,11 @@ export function qradarErrorFor(deviceId: string, request: { method: string; path
     authenticationMessage: (w) => `${w}; the console refused the SEC token (check the authorized service and its role)`,
     busyMessage: (w) => (busyReason !== undefined ? `${w}: ${busyReason}; will retry later` : undefined),
     // 422 codes are configuration problems the operator must fix; the device's message says which.
-    rejectedMessage: (w, s) => (s === 422 ? `${w}; the console refuses this configuration` : w),
+    rejectedMessage: (w, s) =>
+      s === 422
+        ? `${w}; the console refuses this configuration`
+        : s === 409 && body.code === QRADAR_UNDEPLOYED_CHANGES
+          ? `${w}: an operator must deploy the staged changes on the console (Admin > Deploy Changes), then run the backup again; not retried`
+          : w,
   });
 }

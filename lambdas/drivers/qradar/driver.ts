@@ -40,13 +40,15 @@ export const createQRadarDriver: DriverFactory = (context: DriverContext): Drive
   const credentials = parseQRadarCredentials(context.secret, device.secret, deviceId);
   const client = new QRadarClient(context.http, deviceId, credentials.token);
   const consoleHost = new URL(device.url).hostname.replace(/^\[|\]$/g, '');
+  // The host whose /store/backup holds the file: the console, or a managed host named in ssh.host.
+  const fileHost = device.ssh.host ?? consoleHost;
 
   const openConsole = (): Promise<SftpSession> =>
     openSftpSession(
       {
         deviceId,
-        what: 'console',
-        host: consoleHost,
+        what: device.ssh.host ? 'backup host' : 'console',
+        host: fileHost,
         port: device.ssh.port,
         hostKey: device.ssh.hostKey,
         hostKeyField: 'ssh.hostKey',
@@ -184,7 +186,7 @@ export const createQRadarDriver: DriverFactory = (context: DriverContext): Drive
           method: 'POST',
           path: qradarPaths.backups,
           headers: { backup_type: device.backupType },
-          body: { name, description: request.description.slice(0, 255), configuration_id: configurationId },
+          body: { name, description: request.description.slice(0, 255), configuration_id: configurationId, ...(device.hostId !== undefined ? { host_id: device.hostId } : {}) },
         });
         if (answer.ok) {
           const created = parseBackup(answer.value, deviceId, `the answer of POST ${qradarPaths.backups}`);
@@ -239,6 +241,7 @@ export const createQRadarDriver: DriverFactory = (context: DriverContext): Drive
           timeInitiated: backup.time_initiated ?? null,
           timeCompleted: backup.time_completed ?? null,
           isVersionCompatible: backup.is_version_compatible ?? null,
+          hostId: backup.host_id ?? null,
         },
       };
     },

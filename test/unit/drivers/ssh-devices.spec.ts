@@ -202,7 +202,7 @@ describe('QRadar driver (MockAgent)', () => {
   });
 
   it.each([
-    [409, 1011, 'DeviceBusy'],
+    [409, 1011, 'DeviceRejectedRequest'],
     [409, 1015, 'DeviceBusy'],
     [409, 1016, 'DeviceBusy'],
     [409, 1005, 'DeviceRejectedRequest'],
