@@ -2,7 +2,7 @@ import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-s
 import { readableCause } from '../../lambdas/monitoring/execution-outcome';
 import { deviceIdSchema } from '../../lambdas/config/schema';
 import { ConfigError } from '../../lambdas/common/errors';
-import { manualExecutionName } from '../local/run-backups';
+import { manualExecutionName } from '../../lambdas/schedule/execution-names';
 import { formatBytes } from '../output/table';
 import { describeDeployedStack, executionArn, stackClients, type StackClients, type StackOptions } from './stack-target';
 import { progressLine, waitForExecution, type ExecutionSnapshot, type WaitOptions } from './execution-progress';

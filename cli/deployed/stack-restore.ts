@@ -4,7 +4,7 @@ import { deviceIdSchema } from '../../lambdas/config/schema';
 import { readableCause } from '../../lambdas/monitoring/execution-outcome';
 import { parseSelector } from '../../lambdas/restore/selector';
 import type { RestoreExecutionInput } from '../../lambdas/restore/state';
-import { restoreExecutionName } from '../local/run-restore';
+import { restoreExecutionName } from '../../lambdas/schedule/execution-names';
 import type { CommandIo } from './backup-now';
 import { progressLine, waitForExecution } from './execution-progress';
 import { progressWriter } from './progress-writer';

@@ -113,8 +113,3 @@ export function describeFailure(error: unknown): { error: string; cause: string 
   if (inner instanceof Error) return { error: inner.name, cause: inner.message };
   return { error: 'Error', cause: String(inner) };
 }
-
-/** `20261122T081500Z`: the second an execution starts, as execution names carry it. */
-export function executionTimestamp(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}

@@ -1,10 +1,11 @@
+import { manualExecutionName } from '../../lambdas/schedule/execution-names';
 import { findDevice } from '../../lambdas/config/load';
 import type { RetryStepResult } from '../../lambdas/workflow/decide-retry';
 import type { StepDeps } from '../../lambdas/workflow/deps';
 import type { BackupExecutionInput, RunState } from '../../lambdas/workflow/run-state';
 import { backupDefinitionFor } from '../../infra/local-definition';
 import { BACKUP_STEPS } from './backup-steps';
-import { describeFailure, executionTimestamp, localStepDeps, runLocalExecution, type LocalRunOverrides, type LocalStepOptions } from './local-execution';
+import { describeFailure, localStepDeps, runLocalExecution, type LocalRunOverrides, type LocalStepOptions } from './local-execution';
 
 export { followEvents } from './local-execution';
 
@@ -133,7 +134,3 @@ async function runOne(
   }
 }
 
-/** `ar11-lab-manual-20261122T081500Z`: unique per second, like the dispatcher's occurrence names. */
-export function manualExecutionName(deviceId: string, at: Date): string {
-  return `${deviceId}-manual-${executionTimestamp(at)}`;
-}

@@ -1,6 +1,7 @@
+import { restoreExecutionName } from '../../lambdas/schedule/execution-names';
 import type { RestoreExecutionInput, RestoreState } from '../../lambdas/restore/state';
 import { restoreDefinitionFor } from '../../infra/local-definition';
-import { describeFailure, executionTimestamp, localStepDeps, runLocalExecution, type LocalRunOverrides, type LocalStepOptions } from './local-execution';
+import { describeFailure, localStepDeps, runLocalExecution, type LocalRunOverrides, type LocalStepOptions } from './local-execution';
 import { RESTORE_STEPS } from './restore-steps';
 
 export interface LocalRestoreOptions extends LocalStepOptions {
@@ -71,7 +72,3 @@ export async function runRestoreLocally(options: LocalRestoreOptions): Promise<L
   }
 }
 
-/** `ar11-lab-restore-20261122T081500Z` (`-plan-` for a dry run): unique per second and device. */
-export function restoreExecutionName(deviceId: string, at: Date, dryRun: boolean): string {
-  return `${deviceId}-${dryRun ? 'plan' : 'restore'}-${executionTimestamp(at)}`;
-}

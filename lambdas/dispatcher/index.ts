@@ -13,7 +13,8 @@
  *   `Backup Skipped` events (source `backup-runner`) on the default bus.
  */
 export { DispatcherError, DispatcherStateConflict } from './errors';
-export { deviceIdFromExecutionInput, deviceIdFromExecutionName } from './execution-names';
+export { deviceIdFromExecutionInput } from './execution-input';
+export { deviceIdFromExecutionName } from '../schedule/execution-names';
 export { eventBridgeSkipSink, putEventsEntry, SKIP_EVENT_DETAIL_TYPE, SKIP_EVENT_SOURCE } from './eventbridge-sink';
 export { MemoryDispatcherStateStore } from './memory-state-store';
 export { planTick, type PlannedStart, type PlanTickInput, type TickPlan, type TickSkip } from './plan-tick';

@@ -1,7 +1,8 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { mapLimit } from '../common/map-limit';
 import { DispatcherError } from './errors';
-import { deviceIdFromExecutionInput, deviceIdFromExecutionName } from './execution-names';
+import { deviceIdFromExecutionName } from '../schedule/execution-names';
+import { deviceIdFromExecutionInput } from './execution-input';
 import type { BackupExecutions, RunningExecution } from './ports';
 
 /** The part of the SDK client this adapter uses (an SFNClient, or a stand-in in tests). */

@@ -1,4 +1,5 @@
 import { ScheduleError } from './errors';
+import { assertNameableDeviceId, executionNameFor } from './execution-names';
 import { formatInstant } from './format';
 import { occurrencesBetween, parseSchedule, previousOccurrence, type Schedule, type ScheduleInput } from './schedule';
 
@@ -83,7 +84,7 @@ export function planDispatch(input: PlanDispatchInput): DispatchPlan {
   for (const device of input.devices) {
     let schedule: Schedule;
     try {
-      if (!NAMEABLE_ID.test(device.id)) throw new ScheduleError('syntax', invalidIdMessage(device.id));
+      assertNameableDeviceId(device.id);
       schedule = scheduleOf(device.schedule);
     } catch (error) {
       if (!(error instanceof ScheduleError)) throw error;
@@ -127,24 +128,6 @@ function scheduleOf(config: DispatchDevice['schedule']): Schedule {
     parsedConfigs.set(config, schedule);
   }
   return schedule;
-}
-
-/** `-YYYYMMDDTHHMMZ` takes 15 of the 80 characters a Step Functions execution name may have. */
-const NAMEABLE_ID = /^[A-Za-z0-9_-]{1,65}$/;
-
-function invalidIdMessage(deviceId: string): string {
-  return `device id "${deviceId}" cannot make an execution name: use 1-40 characters of a-z, 0-9 and "-"`;
-}
-
-/**
- * `<deviceId>-<YYYYMMDDTHHMMZ>` (UTC, to the minute): one execution per device and occurrence.
- * Valid Step Functions name: at most 80 characters of A-Z a-z 0-9 - _. Throws ScheduleError otherwise.
- */
-export function executionNameFor(deviceId: string, occurrence: Date): string {
-  if (!NAMEABLE_ID.test(deviceId)) throw new ScheduleError('syntax', invalidIdMessage(deviceId));
-  const stamp = occurrence.toISOString();
-  if (!/^\d{4}-/.test(stamp)) throw new ScheduleError('out-of-range', `occurrence ${stamp} is outside the years 0000-9999`);
-  return `${deviceId}-${stamp.slice(0, 4)}${stamp.slice(5, 7)}${stamp.slice(8, 10)}T${stamp.slice(11, 13)}${stamp.slice(14, 16)}Z`;
 }
 
 /**

@@ -32,7 +32,6 @@ export {
 } from './schedule';
 export {
   DEFAULT_MAX_LATENESS_MINUTES,
-  executionNameFor,
   jitterOffsetSeconds,
   planDispatch,
   type DispatchDevice,
@@ -42,5 +41,14 @@ export {
   type SkippedRun,
   type SkipReason,
 } from './dispatch';
+export {
+  deviceIdFromExecutionName,
+  executionNameFor,
+  manualExecutionName,
+  parseExecutionName,
+  restoreExecutionName,
+  type ExecutionKind,
+  type ParsedExecutionName,
+} from './execution-names';
 export { formatInstant } from './format';
 export { scheduleProblemsAt } from './config-check';
