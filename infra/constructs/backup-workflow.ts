@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -15,7 +15,8 @@ import {
   type BackupTaskState,
 } from './backup-workflow-policy';
 import { grantPruneBackups } from './archive-prune-grants';
-import { acknowledgeArchivePrefixGrant, acknowledgeStateMachineRole } from './nag';
+import { acknowledgeArchivePrefixGrant, acknowledgeErrorLevelStateMachineLog, acknowledgeStateMachineRole } from './nag';
+import { stateMachineLogs } from './state-machine-logs';
 import { PROJECT_ROOT, type FunctionPlacement } from './runner-function';
 import { workflowFunction } from './workflow-function';
 
@@ -63,7 +64,7 @@ export class BackupWorkflow extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
     // The prune function works on the archive only: it gets no device secrets.
-    const makeFunction = (state: BackupTaskState, deviceFacing = true): nodejs.NodejsFunction =>
+    const makeFunction = (state: BackupTaskState, deviceFacing = true, reservedConcurrency?: number): nodejs.NodejsFunction =>
       workflowFunction(this, {
         config: props.config,
         name: state,
@@ -74,12 +75,13 @@ export class BackupWorkflow extends Construct {
         archiveBucketName: props.archive.bucket.bucketName,
         deviceFacing,
         devicePlacement: props.devicePlacement,
+        reservedConcurrency,
       });
 
     this.functions = {
       StartBackup: makeFunction(BACKUP_STATES.start),
       PollBackup: makeFunction(BACKUP_STATES.poll),
-      TransferToArchive: makeFunction(BACKUP_STATES.transfer),
+      TransferToArchive: makeFunction(BACKUP_STATES.transfer, true, props.config.workflow.transferReservedConcurrency),
       DeleteDeviceCopy: makeFunction(BACKUP_STATES.deleteDeviceCopy),
       PruneArchive: makeFunction(BACKUP_STATES.prune, false),
       // Decides from the config alone: no device secrets, no archive access.
@@ -92,22 +94,15 @@ export class BackupWorkflow extends Construct {
     grantPruneBackups(this.functions.PruneArchive, props.archive, props.config);
     for (const fn of [this.functions.TransferToArchive, this.functions.PruneArchive]) acknowledgeArchivePrefixGrant(fn, props.archive);
 
-    const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
-      // Under /aws/vendedlogs/ CloudWatch does not grow the account's log resource policy per group.
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-backup`,
-      retention,
-    });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
       timeout: workflowTimeout(props.config),
-      // Execution data is included because the run state holds ids and paths only, never secrets,
-      // and the error's cause is what an operator needs. ALL: every state's entry and exit, so an
-      // execution's path can be read from the log after its history has expired (90 days).
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: stateMachineLogs(this, { name: 'backup', config: props.config, retention }),
       tracingEnabled: true,
     });
     acknowledgeStateMachineRole(this.stateMachine, Object.values(this.functions));
+    if ((props.config.workflow.stateMachineLogs?.level ?? 'ERROR') !== 'ALL') acknowledgeErrorLevelStateMachineLog(this.stateMachine);
   }
 
   private definition(): sfn.IChainable {

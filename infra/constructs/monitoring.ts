@@ -56,6 +56,14 @@ export interface AlertTopicProps {
 /**
  * The SNS topic alarms and restore events go to: encrypted with its own key (CloudWatch and
  * EventBridge cannot publish to a topic under the AWS-managed SNS key), TLS-only publishing.
+ *
+ * Alarms that cannot be faked: CloudWatch and EventBridge are allowed to publish (and to use the
+ * key) only for this stack's alarms and rules, by `aws:SourceArn` and `aws:SourceAccount`. Without
+ * them, any alarm or rule in any account that learns the topic's ARN could send "OK" notes that
+ * hide a real alarm, or flood it. Alarm names all start with `<stack name>-`
+ * (`alarmArnPattern`); rules that publish are added with `publishFrom`, which allows exactly that
+ * rule's ARN on the topic, and the `<stack name>-`-named rules on the key (the key's policy cannot
+ * name a rule's ARN: the rule refers to the topic, which refers to the key).
  */
 export class AlertTopic extends Construct {
   readonly topic: sns.Topic;
@@ -63,20 +71,64 @@ export class AlertTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertTopicProps) {
     super(scope, id);
+    const stack = Stack.of(this);
     this.key = new kms.Key(this, 'Key', { description: 'Encrypts the backup-runner alerts topic', enableKeyRotation: true });
-    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+    const sources: Record<string, string> = {
+      'cloudwatch.amazonaws.com': alarmArnPattern(stack),
+      'events.amazonaws.com': Arn.format({ service: 'events', resource: 'rule', resourceName: `${stackNamePrefix(stack)}-*` }, stack),
+    };
+    for (const [service, sourceArn] of Object.entries(sources)) {
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
           principals: [new iam.ServicePrincipal(service)],
           actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+          conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': sourceArn } },
         }),
       );
     }
     this.topic = new sns.Topic(this, 'Topic', { displayName: 'Backup Runner alerts', masterKey: this.key, enforceSSL: true });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ThisStacksAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': alarmArnPattern(stack) } },
+      }),
+    );
     for (const email of props.emails ?? []) this.topic.addSubscription(new subs.EmailSubscription(email, { deadLetterQueue: props.deadLetterQueue }));
   }
+
+  /** An EventBridge target that publishes to the topic, allowed on the topic for `rule` alone. */
+  publishFrom(options: { readonly deadLetterQueue: sqs.IQueue }): events.IRuleTarget {
+    const topic = this.topic;
+    return {
+      bind(rule: events.IRuleRef): events.RuleTargetConfig {
+        const stack = Stack.of(rule);
+        topic.addToResourcePolicy(
+          new iam.PolicyStatement({
+            principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+            actions: ['sns:Publish'],
+            resources: [topic.topicArn],
+            conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnEquals: { 'aws:SourceArn': rule.ruleRef.ruleArn } },
+          }),
+        );
+        targets.addToDeadLetterQueueResourcePolicy(rule, options.deadLetterQueue);
+        return { ...targets.bindBaseTargetConfig({ deadLetterQueue: options.deadLetterQueue }), arn: topic.topicArn, targetResource: topic };
+      },
+    };
+  }
+}
+
+/** What every alarm and topic-publishing rule name of the stack starts with (rule names are at most 64 characters). */
+export function stackNamePrefix(stack: Stack): string {
+  return stack.stackName.slice(0, 40);
+}
+
+/** The ARNs of this stack's alarms: every alarm is named `<stack name>-...`. */
+export function alarmArnPattern(stack: Stack): string {
+  return Arn.format({ service: 'cloudwatch', resource: 'alarm', resourceName: `${stack.stackName}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
 }
 
 /**
@@ -220,6 +272,8 @@ export interface BackupAlarmsProps {
   readonly reporter: lambda.IFunction;
   readonly freshness?: lambda.IFunction;
   readonly dispatcher?: lambda.IFunction;
+  /** The PruneArchive function: its failures alarm (the backup itself succeeds, so nothing else would). */
+  readonly pruner?: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
 }
 
@@ -306,6 +360,15 @@ export class BackupAlarms extends Construct {
     };
     this.system.push(errors('ReporterErrors', props.reporter, 'The execution reporter failed: backup events and metrics may be missing; see its log.'));
     if (props.dispatcher) this.system.push(errors('DispatcherErrors', props.dispatcher, 'A dispatcher tick failed: scheduled backups may not start; see its log.'));
+    if (props.pruner) {
+      this.system.push(
+        errors(
+          'PruneFailed',
+          props.pruner,
+          'Applying the retention policy failed after a committed backup (the backup succeeded; its "Backup Succeeded" event has a pruneError warning): old backups are kept, storage grows; see the PruneArchive log.',
+        ),
+      );
+    }
     this.system.push(
       notify(
         new cw.Alarm(this, 'UndeliveredEvents', {
@@ -330,12 +393,14 @@ export class BackupAlarms extends Construct {
 export class RestoreNotifications extends Construct {
   readonly rule: events.Rule;
 
-  constructor(scope: Construct, id: string, props: { readonly topic: sns.ITopic; readonly deadLetterQueue: sqs.IQueue }) {
+  constructor(scope: Construct, id: string, props: { readonly alerts: AlertTopic; readonly deadLetterQueue: sqs.IQueue }) {
     super(scope, id);
     this.rule = new events.Rule(this, 'Rule', {
+      // Named after the stack: the alerts key lets EventBridge encrypt for this stack's rules only.
+      ruleName: `${stackNamePrefix(Stack.of(this))}-restore-outcomes`,
       description: 'backup-runner: restore outcomes -> alerts topic',
       eventPattern: { source: [EVENT_SOURCE], detailType: [DETAIL_TYPES.restoreSucceeded, DETAIL_TYPES.restoreFailed] },
-      targets: [new targets.SnsTopic(props.topic, { deadLetterQueue: props.deadLetterQueue })],
+      targets: [props.alerts.publishFrom({ deadLetterQueue: props.deadLetterQueue })],
     });
   }
 }
@@ -384,6 +449,8 @@ export interface MonitoringProps {
   readonly restoreStateMachine: ExecutionReporterProps['restoreStateMachine'];
   /** The dispatcher, when the stack has schedules: its errors alarm. */
   readonly dispatcher?: lambda.IFunction;
+  /** The backup workflow's PruneArchive function: its errors alarm (PruneFailed). */
+  readonly pruner?: lambda.IFunction;
   /** @default '<repository>/lambdas/handlers' */
   readonly handlersDir?: string;
   /** @default logs.RetentionDays.THREE_MONTHS */
@@ -441,9 +508,10 @@ export class Monitoring extends Construct {
       reporter: this.reporter.fn,
       ...(this.freshness ? { freshness: this.freshness.fn } : {}),
       ...(props.dispatcher ? { dispatcher: props.dispatcher } : {}),
+      ...(props.pruner ? { pruner: props.pruner } : {}),
       deadLetterQueue: dlq,
     });
-    new RestoreNotifications(this, 'RestoreNotifications', { topic: this.alerts.topic, deadLetterQueue: dlq });
+    new RestoreNotifications(this, 'RestoreNotifications', { alerts: this.alerts, deadLetterQueue: dlq });
     this.dashboard = new RunnerDashboard(this, 'Dashboard', { alarms: [...this.alarms.system, ...this.alarms.stale.values(), ...this.alarms.failing.values()] });
   }
 }

@@ -76,3 +76,17 @@ export function acknowledgeExecutionsGrant(scope: IConstruct, machine: IConstruc
     reason: `${what}: execution ARNs are only known at run time; the grant covers the executions of this one state machine`,
   });
 }
+
+/**
+ * AwsSolutions-SF1 wants every state's events (level ALL) in the state machine log. The runner logs
+ * errors only unless config `workflow.stateMachineLogs` asks for more: every state's event carries
+ * its input and output, an error's cause quotes the device, and a log group keeps both for its whole
+ * retention; the execution history (90 days), the runner's events and the alarms carry the rest.
+ */
+export function acknowledgeErrorLevelStateMachineLog(machine: sfn.StateMachine): void {
+  Validations.of(machine).acknowledge({
+    id: 'AwsSolutions-SF1',
+    reason:
+      'Errors only by default (config workflow.stateMachineLogs turns on ALL and execution data): every state event would keep what devices said for the log group\'s whole retention; the execution history, events and alarms carry the rest',
+  });
+}

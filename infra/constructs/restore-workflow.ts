@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,8 +8,9 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
 import type { ArchiveBucket } from './archive-bucket';
-import { acknowledgeArchivePrefixGrant, acknowledgeStateMachineRole } from './nag';
+import { acknowledgeArchivePrefixGrant, acknowledgeErrorLevelStateMachineLog, acknowledgeStateMachineRole } from './nag';
 import { PROJECT_ROOT, type FunctionPlacement } from './runner-function';
+import { stateMachineLogs } from './state-machine-logs';
 import { workflowFunction } from './workflow-function';
 import {
   RESTORE_FUNCTION_HANDLERS,
@@ -66,7 +67,7 @@ export class RestoreWorkflow extends Construct {
     const handlersDir = props.handlersDir ?? join(PROJECT_ROOT, 'lambdas', 'handlers');
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
-    const makeFunction = (name: RestoreFunction, deviceFacing: boolean): nodejs.NodejsFunction =>
+    const makeFunction = (name: RestoreFunction, deviceFacing: boolean, reservedConcurrency?: number): nodejs.NodejsFunction =>
       workflowFunction(this, {
         config: props.config,
         name,
@@ -77,6 +78,7 @@ export class RestoreWorkflow extends Construct {
         archiveBucketName: props.archive.bucket.bucketName,
         deviceFacing,
         devicePlacement: props.devicePlacement,
+        reservedConcurrency,
       });
 
     this.functions = {
@@ -90,7 +92,7 @@ export class RestoreWorkflow extends Construct {
       PollRestore: makeFunction(RESTORE_STATES.poll, true),
       RemoveUploadedCopy: makeFunction(RESTORE_STATES.remove, true),
       // Both: reads the archive, writes to the device.
-      UploadToDevice: makeFunction(RESTORE_STATES.upload, true),
+      UploadToDevice: makeFunction(RESTORE_STATES.upload, true, props.config.workflow.transferReservedConcurrency),
     };
     const prefix = props.archive.prefix;
     const objects = props.archive.bucket.arnForObjects(`${prefix}*`);
@@ -110,19 +112,15 @@ export class RestoreWorkflow extends Construct {
     props.archive.grantDecryptBackups(this.functions.UploadToDevice);
     for (const fn of [this.functions.ChooseBackup, this.functions.RequestThaw, this.functions.CheckThaw, this.functions.UploadToDevice]) acknowledgeArchivePrefixGrant(fn, props.archive);
 
-    const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-restore`,
-      retention,
-    });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
       timeout: Duration.hours(RESTORE_TIMEOUT_HOURS),
-      // The state holds ids, keys and times only, never secrets; the cause is what an operator needs.
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: stateMachineLogs(this, { name: 'restore', config: props.config, retention }),
       tracingEnabled: true,
     });
     acknowledgeStateMachineRole(this.stateMachine, Object.values(this.functions));
+    if ((props.config.workflow.stateMachineLogs?.level ?? 'ERROR') !== 'ALL') acknowledgeErrorLevelStateMachineLog(this.stateMachine);
   }
 
   private definition(): sfn.IChainable {

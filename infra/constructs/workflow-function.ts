@@ -24,6 +24,8 @@ export interface WorkflowFunctionProps {
    */
   readonly deviceFacing: boolean;
   readonly devicePlacement?: FunctionPlacement | undefined;
+  /** Reserved concurrency (config `workflow.transferReservedConcurrency` for the functions that move files). @default - none */
+  readonly reservedConcurrency?: number | undefined;
 }
 
 /** A Lambda a state machine's Task state runs: what the backup and the restore workflow build for each. */
@@ -37,6 +39,7 @@ export function workflowFunction(scope: Construct, props: WorkflowFunctionProps)
     logGroupId: `${props.name}Logs`,
     environment: { ARCHIVE_BUCKET: props.archiveBucketName },
     ...(props.deviceFacing && props.devicePlacement ? { placement: props.devicePlacement } : {}),
+    ...(props.reservedConcurrency !== undefined ? { functionProps: { reservedConcurrentExecutions: props.reservedConcurrency } } : {}),
   });
   if (props.deviceFacing) grantReadDeviceSecrets(fn, scope, props.config);
   acknowledgeStateMachineTask(fn);

@@ -1,10 +1,12 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
 import { AccessLogsBucket } from '../constructs/access-logs-bucket';
 import { ArchiveBucket, archiveStorageProps } from '../constructs/archive-bucket';
 import { BackupWorkflow } from '../constructs/backup-workflow';
+import { allowLogsToUse, LogGroupsEncryption } from '../constructs/log-encryption';
 import { DeviceNetwork } from '../constructs/network';
 import { RestoreWorkflow } from '../constructs/restore-workflow';
 import { hasSchedules, Scheduler } from '../constructs/scheduler';
@@ -49,6 +51,10 @@ export class BackupRunnerStack extends Stack {
       ...archiveStorageProps(props.config),
       serverAccessLogsBucket: new AccessLogsBucket(this, 'ServerAccessLogs').bucket,
     });
+    if (this.archive.encryptionKey) {
+      Aspects.of(this).add(new LogGroupsEncryption(this.archive.encryptionKey));
+      if (this.archive.encryptionKey instanceof kms.Key) allowLogsToUse(this.archive.encryptionKey);
+    }
     this.network = props.config.network ? new DeviceNetwork(this, 'Network', { network: props.config.network, devices: props.config.devices }) : undefined;
     const devicePlacement = this.network ? { devicePlacement: this.network.placement } : {};
     this.backup = new BackupWorkflow(this, 'BackupWorkflow', {
@@ -83,6 +89,7 @@ export class BackupRunnerStack extends Stack {
       backupStateMachine: this.backup.stateMachine,
       restoreStateMachine: this.restore.stateMachine,
       ...(this.scheduler ? { dispatcher: this.scheduler.dispatcher } : {}),
+      pruner: this.backup.functions.PruneArchive,
       ...(props.handlersDir !== undefined ? { handlersDir: props.handlersDir } : {}),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });

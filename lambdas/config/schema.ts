@@ -371,7 +371,27 @@ export const workflowSchema = z.strictObject({
    * the next one (on top of the Lambda's own remaining time); for tests, benchmarks and local runs.
    */
   transferBudgetSeconds: z.number().positive('transferBudgetSeconds must be more than 0').max(900, 'transferBudgetSeconds must be at most 900 (a Lambda invocation)').optional(),
+  /**
+   * What the state machines write to their log groups. By default errors only, without execution
+   * data: a state's input and output are ids and paths, but an error's cause quotes the device, and
+   * a log group keeps what it is given for its whole retention.
+   */
+  stateMachineLogs: z
+    .strictObject({
+      level: z.enum(['OFF', 'FATAL', 'ERROR', 'ALL'], { error: 'must be OFF, FATAL, ERROR or ALL' }).default('ERROR'),
+      includeExecutionData: z.boolean().default(false),
+    })
+    .default({ level: 'ERROR', includeExecutionData: false }),
+  /**
+   * Reserved concurrency of the functions that move backup files (TransferToArchive, UploadToDevice):
+   * caps how many transfers run at once (bandwidth, the account's Lambda concurrency) and keeps that
+   * many always available to them. None by default.
+   */
+  transferReservedConcurrency: z.number().int('transferReservedConcurrency must be a whole number').min(1).max(1000).optional(),
 });
+
+/** The workflow section when the config has none. */
+export const WORKFLOW_DEFAULTS = { timeoutHours: 12, stateMachineLogs: { level: 'ERROR', includeExecutionData: false } } as const;
 
 /**
  * The dispatcher (lambdas/dispatcher): how often it ticks, how late a missed occurrence may
@@ -399,7 +419,7 @@ export const alertsSchema = z.strictObject({
 export const configSchema = z
   .strictObject({
     archive: archiveSchema,
-    workflow: workflowSchema.default({ timeoutHours: 12 }),
+    workflow: workflowSchema.default(WORKFLOW_DEFAULTS),
     scheduler: schedulerSchema.default({ tickMinutes: 5, maxLatenessMinutes: 360, jitterMinutes: 0 }),
     devices: z.array(deviceSchema).min(1, 'must list at least one device'),
     /** VPC placement of the device-facing Lambdas (./network.ts); absent: no VPC, for devices with public addresses. */
@@ -453,6 +473,7 @@ export type DeviceType = DeviceConfig['type'];
 export type ArchiveConfig = z.output<typeof archiveSchema>;
 export type TlsConfig = z.output<typeof tlsSchema>;
 export type RetentionConfig = z.output<typeof retentionSchema>;
+export type WorkflowConfig = z.output<typeof workflowSchema>;
 export type SchedulerConfig = z.output<typeof schedulerSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;

@@ -30,13 +30,14 @@ const deviceRetries = (name: string) =>
   (state(name).Retry as { ErrorEquals: string[] }[]).filter((r) => !r.ErrorEquals.some((e) => e.startsWith('Lambda.')));
 
 describe('backup state machine', () => {
-  it('is a Standard machine with the configured timeout, ALL-level logging (cdk-nag SF1) and tracing', () => {
+  it('is a Standard machine with the configured timeout, error-level logging without execution data, and tracing', () => {
     expect(definition.TimeoutSeconds).toBe(6 * 3600);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({
-        Level: 'ALL',
+        Level: 'ERROR',
+        IncludeExecutionData: false,
         Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('StateMachineLogs'), 'Arn'] } } }],
       }),
     });

@@ -106,6 +106,7 @@ describe('monitoring', () => {
     expect(alarmNamed('freshness-check-missing')).toMatchObject({ MetricName: 'FreshnessDevicesChecked', TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold' });
     expect(alarmNamed('reporter-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors' });
     expect(alarmNamed('dispatcher-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors' });
+    expect(alarmNamed('prune-failed')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors' });
     expect(alarmNamed('undelivered-events')).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', AlarmActions: [{ Ref: topicId }] });
   });
 

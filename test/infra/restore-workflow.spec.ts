@@ -40,10 +40,10 @@ const SECRETS: Statement = {
 const READ: Statement = { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [`\${${bucketId}.Arn}/backups/*`] };
 
 describe('restore state machine', () => {
-  it('is a Standard machine with a 7-day backstop timeout, ALL-level logging, tracing, and its own stack output', () => {
+  it('is a Standard machine with a 7-day backstop timeout, error-level logging, tracing, and its own stack output', () => {
     expect(definition.TimeoutSeconds).toBe(RESTORE_TIMEOUT_HOURS * 3600);
     const machineId = logicalIdContaining(resources, 'AWS::StepFunctions::StateMachine', 'RestoreWorkflowStateMachine');
-    expect(resources[machineId]!.Properties).toMatchObject({ StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ALL' } });
+    expect(resources[machineId]!.Properties).toMatchObject({ StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true }, LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false } });
     template.hasOutput('RestoreStateMachineArn', { Value: { Ref: machineId } });
   });
 
