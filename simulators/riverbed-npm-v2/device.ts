@@ -399,8 +399,14 @@ export class NpmV2Device {
     if (!this.serverMap.get(entry.serverId)?.local) return this.fail(req, res, 400, 'BAD_REQUEST', 'Download is available for local backups only');
     if (this.status(entry, this.now()) !== 'completed') return this.fail(req, res, 409, 'BAD_REQUEST', `Backup ${id} is not completed`);
     if (entry.origin === 'uploaded') return this.fail(req, res, 500, 'INTERNAL_ERROR', 'The simulator does not keep uploaded bytes');
-    res.writeHead(200, { 'Content-Type': 'application/x-gzip', 'Content-Length': entry.size });
-    await pumpBody(res, contentChunks({ seed: this.settings.seed, id: entry.id, size: entry.size }));
+    const { resetDownloadAtByte, truncateDownloadAtByte, bytesPerSecond } = this.faults;
+    // A clean early end is only possible without Content-Length: that is the truncation fault.
+    res.writeHead(200, { 'Content-Type': 'application/x-gzip', ...(truncateDownloadAtByte === undefined ? { 'Content-Length': entry.size } : {}) });
+    await pumpBody(res, contentChunks({ seed: this.settings.seed, id: entry.id, size: entry.size }), {
+      ...(resetDownloadAtByte !== undefined ? { resetAtByte: resetDownloadAtByte } : {}),
+      ...(truncateDownloadAtByte !== undefined ? { truncateAtByte: truncateDownloadAtByte } : {}),
+      ...(bytesPerSecond !== undefined ? { bytesPerSecond } : {}),
+    });
   }
 
   private async upload(req: IncomingMessage, res: ServerResponse, [sid]: string[]): Promise<void> {

@@ -40,6 +40,12 @@ export interface NpmV2Faults {
   /** Restores started while set end `failed`. */
   restoreFails?: boolean;
   rejectCredentials?: boolean;
+  /** Downloads from the local server: destroy the socket after this many body bytes. */
+  resetDownloadAtByte?: number;
+  /** Downloads from the local server: end cleanly (chunked, no Content-Length) after this many bytes. */
+  truncateDownloadAtByte?: number;
+  /** Downloads from the local server: throttle to about this many bytes a second. */
+  bytesPerSecond?: number;
 }
 
 export interface NpmV2SimBackup {

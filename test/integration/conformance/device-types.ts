@@ -8,7 +8,7 @@ import { expectedBackupDigest, startNpmV1Simulator, type NpmV1Simulator } from '
 import { expectedNpmV2Digest, startNpmV2Simulator, type NpmV2Simulator } from '../../../simulators/riverbed-npm-v2';
 import { DEFAULT_STORWARE_ENTITIES, startStorwareSimulator, type StorwareSimulator } from '../../../simulators/storware';
 import { tarFileDigests } from '../support/ssh-devices';
-import { conformanceType, type AnyConformanceType } from './contract';
+import { conformanceType, SIZE_FAULTS, type AnyConformanceType } from './contract';
 
 /**
  * THE conformance table: one row per device type. A new type joins the suite with one row here
@@ -86,14 +86,18 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
           url: sim.url,
           secret: 'conformance/npm-v2',
           tls: { fingerprint256: sim.fingerprint256 },
-          server: {
-            name: 's3-landing',
-            host: sshd.host,
-            port: sshd.port,
-            path: filer,
-            hostKey: fault === 'host-key-changed' ? sshd.otherFingerprint : sshd.hostKeyFingerprint,
-            secret: 'conformance/filer',
-          },
+          // The remote filer (SFTP from the real sshd); the download faults need HTTP: the device's local server.
+          server:
+            fault && SIZE_FAULTS.includes(fault)
+              ? { name: 'local', local: true }
+              : {
+                  name: 's3-landing',
+                  host: sshd.host,
+                  port: sshd.port,
+                  path: filer,
+                  hostKey: fault === 'host-key-changed' ? sshd.otherFingerprint : sshd.hostKeyFingerprint,
+                  secret: 'conformance/filer',
+                },
           contents: { configOnly: false, modules: [{ module: 'config', options: [] }] },
           restoreServer: 'local',
         },
@@ -114,7 +118,14 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
     },
     faults: {
       'unauthorized-mid-run': { phase: 'backup', arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2), outcome: { archived: true } },
+      'reset-mid-download': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.resetDownloadAtByte = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
+      'truncated-body': {
+        phase: 'backup',
+        arm: ({ sim }, { size }) => void (sim.faults.truncateDownloadAtByte = size - 4096),
+        outcome: { failed: 'IntegrityError', message: /ended early: expected \d+ bytes, received \d+/ },
+      },
       'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
       'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' } },
       'down-during-restore': { phase: 'restore', outcome: { restored: true } },
       'host-key-changed': { phase: 'backup', outcome: { failed: 'HostKeyMismatch', message: /SHA256:/ } },
