@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import ssh2, { type AuthContext, type Connection, type ParsedKey } from 'ssh2';
 import { confinedSegments, isWithin } from './sftp-chroot';
-import { serveSftpSession } from './sftp-session';
+import { serveSftpSession, type SftpReadFaults } from './sftp-session';
 import type { Sshd } from './sshd';
 
 // ssh2 is CommonJS: Node's ESM loader (the CLI runs under tsx) sees only some of its names as
@@ -24,6 +24,8 @@ const { Server, utils } = ssh2;
  * extensions (no posix-rename), like OpenSSH's sftp-server without them.
  */
 export interface SftpServer extends Omit<Sshd, 'directory'> {
+  /** The read faults in force (the object given as `faults`, or one to change). */
+  faults: SftpReadFaults;
   /** The account's password (password login is allowed as well as the key). */
   password: string;
   /** The directory on this machine that the server shows as `/`. */
@@ -43,6 +45,8 @@ export interface SftpServerOptions {
   password?: string;
   /** The host key's type. @default "ed25519" */
   hostKeyType?: 'ed25519' | 'rsa';
+  /** Faults of file reads (live: change them between steps). @default none */
+  faults?: SftpReadFaults;
 }
 
 /** Starts the server; it listens before this resolves. */
@@ -55,6 +59,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
   const clientKey = generateKey('ed25519', 'sftp-sim-client');
   const otherKey = generateKey('ed25519', 'other-host');
   const clientPublic = clientKey.parsed.getPublicSSH();
+  const faults = options.faults ?? {};
 
   const lines: string[] = [];
   const note = (line: string) => {
@@ -83,7 +88,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
     client.on('ready', () => {
       client.on('session', (accept) => {
         const session = accept();
-        session.on('sftp', (acceptSftp) => serveSftpSession(acceptSftp(), root, note));
+        session.on('sftp', (acceptSftp) => serveSftpSession(acceptSftp(), root, note, { faults, drop: () => client.end() }));
         // No shell, exec or subsystems other than sftp: ssh2 refuses requests nobody listens for.
       });
     });
@@ -106,6 +111,7 @@ export async function startSftpServer(options: SftpServerOptions = {}): Promise<
     hostKeyFingerprint: opensshFingerprintOf(hostKey.parsed),
     otherFingerprint: opensshFingerprintOf(otherKey.parsed),
     root,
+    faults,
     localPath: (remote) => toLocalPath(root, remote),
     remotePath: (local) => toRemotePath(root, local),
     log: () => lines.join('\n'),

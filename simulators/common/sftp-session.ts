@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
 import { chmod, chown, lstat, mkdir, open, readdir, readlink, rename, rmdir, stat, symlink, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import ssh2, { type Attributes, type FileEntry, type SFTPWrapper } from 'ssh2';
 import { canonicalRemotePath, PathEscapeError, resolveInside } from './sftp-chroot';
 
@@ -15,15 +16,36 @@ const NAMES_PER_READDIR = 100;
 type OpenThing = { kind: 'file'; file: FileHandle; path: string } | { kind: 'dir'; path: string; entries: FileEntry[] };
 
 /**
+ * Faults of file reads, for a landing host or console that fails mid-transfer. The object is live:
+ * tests change it between steps. Offsets count within each file read.
+ */
+export interface SftpReadFaults {
+  /** A read at or past this offset of a file drops the SSH connection: the client sees it go mid-file. */
+  resetAtOffset?: number;
+  /** Reads at or past this offset answer EOF: the file reads shorter than its size says. */
+  eofAtOffset?: number;
+  /** Reads are answered at about this many bytes a second, per session. */
+  bytesPerSecond?: number;
+}
+
+export interface SftpSessionOptions {
+  faults?: SftpReadFaults;
+  /** Drops the session's SSH connection (the reset fault). */
+  drop?: () => void;
+}
+
+/**
  * Serves one SFTP (version 3) session over `realRoot` with this machine's files: the requests
  * the runner's SFTP source makes (open/read/write/close/fstat/fsetstat, stat/lstat/setstat,
  * opendir/readdir, mkdir/rmdir/remove/rename, realpath/readlink/symlink). Errors are answered
  * with the SFTP status codes OpenSSH uses (no such file, permission denied, failure), so the
  * client's error mapping sees what it would see against sshd. `note` records refusals.
  */
-export function serveSftpSession(sftp: SFTPWrapper, realRoot: string, note: (line: string) => void): void {
+export function serveSftpSession(sftp: SFTPWrapper, realRoot: string, note: (line: string) => void, options: SftpSessionOptions = {}): void {
   const open_ = new Map<number, OpenThing>();
   let nextHandle = 1;
+  const faults = options.faults ?? {};
+  const pace = { startedAt: Date.now(), served: 0 };
 
   const handleOf = (thing: OpenThing): Buffer => {
     const id = nextHandle++;
@@ -56,8 +78,20 @@ export function serveSftpSession(sftp: SFTPWrapper, realRoot: string, note: (lin
   sftp.on('READ', (reqId, handle, offset, length) =>
     answer(reqId, 'read', async () => {
       const thing = fileOf(lookup(handle));
-      const buffer = Buffer.allocUnsafe(Math.min(length, MAX_READ));
+      if (faults.resetAtOffset !== undefined && offset >= faults.resetAtOffset) {
+        note(`dropped the connection at byte ${offset} of ${thing.path} (faults.resetAtOffset)`);
+        options.drop?.();
+        return;
+      }
+      const stopAt = Math.min(faults.resetAtOffset ?? Infinity, faults.eofAtOffset ?? Infinity);
+      if (offset >= stopAt) return void sftp.status(reqId, STATUS_CODE.EOF);
+      const buffer = Buffer.allocUnsafe(Math.min(length, MAX_READ, stopAt - offset));
       const { bytesRead } = await thing.file.read(buffer, 0, buffer.length, offset);
+      if (faults.bytesPerSecond) {
+        pace.served += bytesRead;
+        const due = pace.startedAt + (pace.served / faults.bytesPerSecond) * 1000 - Date.now();
+        if (due > 0) await sleep(due);
+      }
       if (bytesRead === 0) sftp.status(reqId, STATUS_CODE.EOF);
       else sftp.data(reqId, buffer.subarray(0, bytesRead));
     }),

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { expect } from 'vitest';
+import { startSftpServer } from '../../../simulators/common/sftp-server';
+import type { SftpReadFaults } from '../../../simulators/common/sftp-session';
 import { startQRadarSimulator, type QRadarSimulator } from '../../../simulators/qradar';
 import { startFlowGatewaySimulator, type FlowGatewaySimulator } from '../../../simulators/riverbed-flow-gateway';
 import { expectedBackupDigest, startNpmV1Simulator, type NpmV1Simulator } from '../../../simulators/riverbed-npm-v1';
 import { expectedNpmV2Digest, startNpmV2Simulator, type NpmV2Simulator } from '../../../simulators/riverbed-npm-v2';
 import { DEFAULT_STORWARE_ENTITIES, startStorwareSimulator, type StorwareSimulator } from '../../../simulators/storware';
 import { tarFileDigests } from '../support/ssh-devices';
-import { conformanceType, SIZE_FAULTS, type AnyConformanceType } from './contract';
+import { conformanceType, SIZE_FAULTS, type AnyConformanceType, type ConformanceEnv, type FaultName } from './contract';
 
 /**
  * THE conformance table: one row per device type. A new type joins the suite with one row here
@@ -19,6 +21,54 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 /** Empty backups are committed as good today (issue 15 #6). */
 /** Every restore of a rebooting device is refused this many connections; `down-during-restore` more. */
 const rebootRefusals = (fault: string | undefined) => (fault === 'down-during-restore' ? 6 : 1);
+
+/**
+ * The SSH side of a case (landing host, console): the file's real sshd, or, for the faults of the
+ * download's bytes, which sshd cannot be made to commit, the in-process SFTP server with its read
+ * faults, serving `dir` (made below its root) as the device's directory.
+ */
+interface SshSide {
+  host: string;
+  port: number;
+  hostKey: string;
+  username: string;
+  privateKey: string;
+  /** The landing host's `/` on this machine, for a simulator that writes files: absent for sshd (`/`). */
+  root?: string;
+  /** The directory for the device's files, as the SSH side names it. */
+  dir: string;
+  /** Read faults: live on the in-process server; an inert object for sshd. */
+  faults: SftpReadFaults;
+  close(): Promise<void>;
+}
+
+async function sshSide({ sshd, work }: ConformanceEnv, fault: FaultName | undefined, dir: string): Promise<SshSide> {
+  if (!fault || !SIZE_FAULTS.includes(fault)) {
+    const local = await mkdtemp(join(work, `${basename(dir)}-`));
+    const hostKey = fault === 'host-key-changed' ? sshd.otherFingerprint : sshd.hostKeyFingerprint;
+    return { host: sshd.host, port: sshd.port, hostKey, username: sshd.username, privateKey: sshd.clientPrivateKey, dir: local, faults: {}, close: async () => undefined };
+  }
+  const root = await mkdtemp(join(work, 'sftp-root-'));
+  await mkdir(join(root, dir), { recursive: true });
+  const server = await startSftpServer({ root });
+  return {
+    host: server.host,
+    port: server.port,
+    hostKey: server.hostKeyFingerprint,
+    username: server.username,
+    privateKey: server.clientPrivateKey,
+    root: server.root,
+    dir,
+    faults: server.faults,
+    close: () => server.close(),
+  };
+}
+
+/** A simulator with the SSH side it writes to. */
+interface WithSsh<S> {
+  device: S;
+  ssh: SshSide;
+}
 
 export const CONFORMANCE_TYPES: AnyConformanceType[] = [
   conformanceType<NpmV1Simulator>({
@@ -132,15 +182,15 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
     },
   }),
 
-  conformanceType<FlowGatewaySimulator>({
+  conformanceType<WithSsh<FlowGatewaySimulator>>({
     type: 'riverbed-flow-gateway',
     ssh: true,
-    downloads: false,
-    async start({ sshd, work }, { size, fault }) {
-      const landing = await mkdtemp(join(work, 'landing-'));
-      const sim = await startFlowGatewaySimulator({
+    downloads: true,
+    async start(env, { size, fault }) {
+      const ssh = await sshSide(env, fault, '/srv/landing');
+      const device = await startFlowGatewaySimulator({
         tls: true,
-        landing: { host: sshd.host, username: sshd.username, password: 'landing-pw' },
+        landing: { host: ssh.host, username: ssh.username, password: 'landing-pw', ...(ssh.root ? { root: ssh.root } : {}) },
         backupSize: size,
         backupDurationMs: 100,
         restoreDurationMs: 100,
@@ -149,55 +199,57 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
         seed: 103,
       });
       return {
-        sim,
+        sim: { device, ssh },
         config: {
           type: 'riverbed-flow-gateway',
-          url: sim.url,
+          url: device.url,
           secret: 'conformance/fg',
-          tls: { fingerprint256: sim.fingerprint256 },
-          landing: {
-            host: sshd.host,
-            port: sshd.port,
-            path: landing,
-            hostKey: fault === 'host-key-changed' ? sshd.otherFingerprint : sshd.hostKeyFingerprint,
-            secret: 'conformance/landing',
-          },
+          tls: { fingerprint256: device.fingerprint256 },
+          landing: { host: ssh.host, port: ssh.port, path: ssh.dir, hostKey: ssh.hostKey, secret: 'conformance/landing' },
         },
         secrets: {
           'conformance/fg': { username: 'admin', password: 'admin', securityPassword: 'conformance-security' },
-          'conformance/landing': { username: sshd.username, password: 'landing-pw', privateKey: sshd.clientPrivateKey },
+          'conformance/landing': { username: ssh.username, password: 'landing-pw', privateKey: ssh.privateKey },
         },
-        close: () => sim.close(),
+        close: async () => {
+          await device.close();
+          await ssh.close();
+        },
       };
     },
     // The archive is the landed directory as one tar: every member is a file the gateway wrote, byte for byte.
     async checkServed({ sim }, _run, bytes, manifest) {
       const subdir = String(manifest.backup.details.subdir);
-      const written = sim.backups().find((b) => b.landedSubdir === subdir);
+      const written = sim.device.backups().find((b) => b.landedSubdir === subdir);
       expect(written, `the gateway wrote ${subdir}`).toBeDefined();
       const top = basename(written!.subdir);
       expect(await tarFileDigests(bytes)).toEqual(Object.fromEntries(Object.entries(written!.files).map(([name, digest]) => [`${top}/${name}`, digest])));
     },
     // The gateway judges the restored directory against the files it wrote.
     checkRestored({ sim }) {
-      expect(sim.restores().at(-1)).toMatchObject({ status: 'COMPLETED', message: '' });
+      expect(sim.device.restores().at(-1)).toMatchObject({ status: 'COMPLETED', message: '' });
     },
     faults: {
       // Basic auth: a 401 mid-run means the account changed; nothing to renew, never retried.
       'unauthorized-mid-run': {
         phase: 'backup',
-        arm: ({ sim }) => void (sim.faults.unauthorizedAfterRequests = 2),
+        arm: ({ sim }) => void (sim.device.faults.unauthorizedAfterRequests = 2),
         outcome: { failed: 'AuthenticationFailed', message: /401/ },
       },
-      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
-      'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.faults.busyPolls = 2), outcome: { archived: true } },
+      // The landing host drops the connection 4 KiB before the end of the backup file, on every try.
+      'reset-mid-download': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.resetAtOffset = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
+      // The backup file reads 4 KiB short of the size the landing host gives for it.
+      'truncated-body': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.eofAtOffset = size - 4096), outcome: { failed: 'IntegrityError' } },
+      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.device.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
+      'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.device.faults.busyPolls = 2), outcome: { archived: true } },
       // An earlier run ended in ERROR; `running` still shows it after this run's POST: not this run's verdict.
       'stale-status': {
         phase: 'backup',
         async arm({ sim }, { backUp }) {
-          sim.faults.backupFails = 'scp: /landing: No space left on device';
+          sim.device.faults.backupFails = 'scp: /landing: No space left on device';
           expect(await backUp()).toMatchObject({ status: 'FAILED', error: 'DeviceOperationFailed' });
-          delete sim.faults.backupFails;
+          delete sim.device.faults.backupFails;
         },
         outcome: { archived: true },
       },
@@ -205,48 +257,66 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
     },
   }),
 
-  conformanceType<QRadarSimulator>({
+  conformanceType<WithSsh<QRadarSimulator>>({
     type: 'qradar',
     ssh: true,
     downloads: true,
-    async start({ sshd, work }, { size, fault }) {
-      const backupDirectory = await mkdtemp(join(work, 'store-backup-'));
-      const sim = await startQRadarSimulator({ token: 'conformance-token', backupDirectory, backupSize: size, backupDurationMs: 100, restoreDurationMs: 100, seed: 104 });
+    async start(env, { size, fault }) {
+      const ssh = await sshSide(env, fault, '/store/backup');
+      const device = await startQRadarSimulator({
+        token: 'conformance-token',
+        backupDirectory: ssh.root ? join(ssh.root, ssh.dir) : ssh.dir,
+        ...(ssh.root ? { sshRoot: ssh.root } : {}),
+        backupSize: size,
+        backupDurationMs: 100,
+        restoreDurationMs: 100,
+        seed: 104,
+      });
       return {
-        sim,
+        sim: { device, ssh },
         config: {
           type: 'qradar',
-          url: sim.url,
+          url: device.url,
           secret: 'conformance/qradar',
-          tls: { fingerprint256: sim.fingerprint256 },
+          tls: { fingerprint256: device.fingerprint256 },
           backupType: 'CONFIG',
-          ssh: { port: sshd.port, hostKey: fault === 'host-key-changed' ? sshd.otherFingerprint : sshd.hostKeyFingerprint },
+          ssh: { port: ssh.port, hostKey: ssh.hostKey },
         },
-        secrets: { 'conformance/qradar': { token: 'conformance-token', sshUsername: sshd.username, sshPrivateKey: sshd.clientPrivateKey } },
-        close: () => sim.close(),
+        secrets: { 'conformance/qradar': { token: 'conformance-token', sshUsername: ssh.username, sshPrivateKey: ssh.privateKey } },
+        close: async () => {
+          await device.close();
+          await ssh.close();
+        },
       };
     },
     checkServed({ sim }, run, bytes) {
-      const backup = sim.backups().find((b) => String(b.id) === run.deviceBackupId);
+      const backup = sim.device.backups().find((b) => String(b.id) === run.deviceBackupId);
       expect(backup?.content_file_path).toBeTruthy();
-      expect(sha256(bytes)).toBe(sim.writtenFiles()[basename(backup!.content_file_path!)]);
+      expect(sha256(bytes)).toBe(sim.device.writtenFiles()[basename(backup!.content_file_path!)]);
     },
     // The console restores only a file whose bytes are the ones it wrote.
-    checkRestored({ sim }, run) {
-      expect(sim.restores().at(-1)).toMatchObject({ status: 'SUCCESS' });
-      expect(sim.restores().at(-1)?.backup_id).toBeDefined();
-      expect(run.sha256).toBeDefined();
+    checkRestored({ sim }) {
+      expect(sim.device.restores().at(-1)).toMatchObject({ status: 'SUCCESS' });
     },
     faults: {
       // A SEC token revoked mid-run: nothing to renew, never retried.
       'unauthorized-mid-run': {
         phase: 'backup',
-        arm: ({ sim }) => void (sim.faults.unauthorizedAfterRequests = 2),
+        arm: ({ sim }) => void (sim.device.faults.unauthorizedAfterRequests = 2),
         outcome: { failed: 'AuthenticationFailed', message: /401/ },
       },
-      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+      // The console's SSH drops the connection 4 KiB before the end of the file, on every try.
+      'reset-mid-download': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.resetAtOffset = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
+      // The file reads 4 KiB short of its size: the transfer's size check refuses it.
+      'truncated-body': {
+        phase: 'backup',
+        arm: ({ sim }, { size }) => void (sim.ssh.faults.eofAtOffset = size - 4096),
+        outcome: { failed: 'IntegrityError', message: /ended early: expected \d+ bytes, received \d+/ },
+      },
+      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.device.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
       // 1015: a backup is already running on the console: busy, retried later.
-      'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.faults.conflict = { code: 1015, count: 2 }), outcome: { archived: true } },
+      'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.device.faults.conflict = { code: 1015, count: 2 }), outcome: { archived: true } },
       'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' } },
       'host-key-changed': { phase: 'backup', outcome: { failed: 'HostKeyMismatch', message: /SHA256:/ } },
     },
