@@ -18,7 +18,6 @@ import { conformanceType, SIZE_FAULTS, type AnyConformanceType, type Conformance
  */
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-/** Empty backups are committed as good today (issue 15 #6). */
 /** Every restore of a rebooting device is refused this many connections; `down-during-restore` more. */
 const rebootRefusals = (fault: string | undefined) => (fault === 'down-during-restore' ? 6 : 1);
 

@@ -33,9 +33,6 @@ const FAST_RESTORE = {
 };
 /** Fast polls, short timeouts: every device entry gets these before its own fields. */
 const DEVICE_DEFAULTS = {
-  // The matrix backs one device up at a small and at a large size in one bucket on purpose; the
-  // check against the previous good size (issue 15 #6) has its own tests (backup-size-guard.integ.spec.ts).
-  minSizeRatio: 0,
   poll: { intervalSeconds: 1, maxIntervalSeconds: 1, timeoutMinutes: 2 },
   timeouts: { connectSeconds: 2, idleSeconds: 5 },
   restorePoll: { intervalSeconds: 1, maxIntervalSeconds: 1, rebootWindowMinutes: 1, timeoutMinutes: 2 },
@@ -77,12 +74,18 @@ export function useConformanceHarness(): ConformanceHarness {
     await rm(work, { recursive: true, force: true });
   });
 
-  const bucketOf = async (type: string): Promise<string> => {
-    let bucket = buckets.get(type);
+  /**
+   * One bucket per type and backup size class: later cases find the earlier ones' backups there (and
+   * must not lose them), and a small backup never follows a large one, which the runner would
+   * rightly refuse as shrunken (devices[].minSizeRatio).
+   */
+  const bucketOf = async (type: string, size: number): Promise<string> => {
+    const name = `conformance-${type}${size >= LARGE ? '-large' : ''}`;
+    let bucket = buckets.get(name);
     if (!bucket) {
-      bucket = `conformance-${type}`;
+      bucket = name;
       await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
-      buckets.set(type, bucket);
+      buckets.set(name, bucket);
     }
     return bucket;
   };
@@ -99,7 +102,7 @@ export function useConformanceHarness(): ConformanceHarness {
       const env: ConformanceEnv = { work, sshd };
       const device = await row.start(env, { size: backupSize, fault, deviceId });
       try {
-        const bucket = await bucketOf(row.type);
+        const bucket = await bucketOf(row.type, size);
         const config = parseConfig({ archive: { bucket, prefix: 'backups/' }, devices: [{ id: deviceId, ...DEVICE_DEFAULTS, ...device.config }] });
         const { backup: backupDefinition, restore: restoreDefinition } = definitionsFor(config);
         const secrets = staticSecretSource(device.secrets);
