@@ -4,7 +4,7 @@ import { rename, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { NPM_V2_API, npmV2InferredPaths, npmV2Paths } from '../../lambdas/drivers/riverbed-npm-v2';
+import { API as NPM_V2_API, assumedLinks, paths } from './paths';
 import { contentChunks, contentDigest, contentStream } from '../common/content';
 import { pumpBody } from '../common/download';
 import { takeServerError } from '../common/faults';
@@ -86,27 +86,23 @@ export class NpmV2Device {
     for (const s of servers) this.addServer({ ...s, local: false, keySet: true });
     const api = NPM_V2_API.replaceAll('.', '\\.');
     const pattern = (path: string) => new RegExp(`^${path.replaceAll('.', '\\.').replace(/\{(\w+)\}/g, '([^/]+)')}$`);
-    // The driver's own path builders, with placeholders, so the simulator serves what the driver asks.
-    const sid = 1234567;
-    const bid = 'BACKUPID';
-    const tpl = (path: string) => path.replace(String(sid), '{sid}').replace(bid, '{id}');
     this.routes = [
       { pattern: /^\/api\/common\/1\.0\/info$/, auth: false, methods: { GET: (q, s) => this.info(q, s) } },
       { pattern: /^\/api\/mgmt\.aaa\/2\.0\/token$/, auth: false, methods: { POST: (q, s) => this.login(q, s) } },
       { pattern: new RegExp(`^${api}$`), auth: false, methods: { GET: (q, s) => this.serviceDefinition(q, s) } },
-      { pattern: pattern(npmV2Paths.servers), auth: true, methods: { GET: (q, s) => this.listServers(q, s), POST: (q, s) => this.createServer(q, s) } },
-      { pattern: pattern(tpl(npmV2Paths.server(sid))), auth: true, methods: { GET: (q, s, p) => this.getServer(q, s, p) } },
-      { pattern: pattern(npmV2Paths.deviceStatus), auth: true, methods: { GET: (q, s) => this.deviceStatus(q, s) } },
-      { pattern: pattern(tpl(npmV2Paths.startBackup(sid))), auth: true, methods: { POST: (q, s, p) => this.start(q, s, p) } },
-      { pattern: pattern(tpl(npmV2Paths.upload(sid))), auth: true, methods: { POST: (q, s, p) => this.upload(q, s, p) } },
-      { pattern: pattern(tpl(npmV2Paths.backupsOnServer(sid))), auth: true, methods: { GET: (q, s, p) => this.listCompleted(q, s, p) } },
+      { pattern: pattern(paths.servers), auth: true, methods: { GET: (q, s) => this.listServers(q, s), POST: (q, s) => this.createServer(q, s) } },
+      { pattern: pattern(paths.server), auth: true, methods: { GET: (q, s, p) => this.getServer(q, s, p) } },
+      { pattern: pattern(paths.deviceStatus), auth: true, methods: { GET: (q, s) => this.deviceStatus(q, s) } },
+      { pattern: pattern(paths.startBackup), auth: true, methods: { POST: (q, s, p) => this.start(q, s, p) } },
+      { pattern: pattern(paths.upload), auth: true, methods: { POST: (q, s, p) => this.upload(q, s, p) } },
+      { pattern: pattern(paths.backupsOnServer), auth: true, methods: { GET: (q, s, p) => this.listCompleted(q, s, p) } },
       {
-        pattern: pattern(tpl(npmV2Paths.completedBackup(sid, bid))),
+        pattern: pattern(paths.completedBackup),
         auth: true,
         methods: { GET: (q, s, p) => this.getCompleted(q, s, p), DELETE: (q, s, p) => this.deleteCompleted(q, s, p) },
       },
-      { pattern: pattern(tpl(npmV2InferredPaths.download(sid, bid))), auth: true, methods: { GET: (q, s, p) => this.download(q, s, p) } },
-      { pattern: pattern(tpl(npmV2InferredPaths.restore(sid, bid))), auth: true, methods: { POST: (q, s, p) => this.restore(q, s, p) } },
+      { pattern: pattern(paths.download), auth: true, methods: { GET: (q, s, p) => this.download(q, s, p) } },
+      { pattern: pattern(paths.restore), auth: true, methods: { POST: (q, s, p) => this.restore(q, s, p) } },
     ];
   }
 
@@ -241,7 +237,7 @@ export class NpmV2Device {
       version: '2.0',
       title: 'Backup and Restore v2.0 (simulated)',
       // Links marked inferred are not in any public copy of the API; the simulator follows the driver's assumption.
-      inferred: [npmV2InferredPaths.download(0, '{id}'), npmV2InferredPaths.restore(0, '{id}'), npmV2InferredPaths.createServer],
+      inferred: [...assumedLinks],
     });
   }
 

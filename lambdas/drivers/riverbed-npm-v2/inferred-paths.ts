@@ -4,7 +4,8 @@ import { NPM_V2_API, npmV2Paths } from './paths';
  * Every npm.backup 2.0 link and convention that no public copy of the API documents (see
  * device-apis.md): kept in this one file so that what a real device publishes at
  * `GET /api/npm.backup/2.0` (its service definition) can be followed by changing only this.
- * The simulator imports these same definitions, so it follows the same assumptions.
+ * The simulator (simulators/riverbed-npm-v2/paths.ts) writes down its own reading of these links;
+ * where the two differ, the tests say so.
  */
 export const npmV2InferredPaths = {
   /** Download of a completed backup on a local server (the device's own disk). */
