@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { closestName } from '../common/closest-name';
 import { ConfigError } from '../common/errors';
+import { knownFieldsAt } from './field-paths';
 import { scheduleProblemsAt } from '../schedule/config-check';
 import { configSchema, type RunnerConfig } from './schema';
 
@@ -14,19 +16,40 @@ export function loadConfigFile(path: string): RunnerConfig {
   } catch (error) {
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
   }
-  let raw: unknown;
-  try {
-    // YAML is a superset of JSON, so one parser reads both.
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(`config file ${path} is not valid YAML or JSON: ${(error as Error).message}`);
-  }
+  const raw = parseConfigText(text, path);
   const config = parseConfig(raw, { source: path, baseDir: dirname(resolve(path)) });
   // Checked here (CLI and synth) and not in the schema: the deployed Lambdas re-parse their
   // embedded config at every cold start, and one expired schedule must not stop them all.
   const expired = scheduleProblemsAt(config.devices, new Date());
   if (expired.length) throw new ConfigError(`${path} is invalid:`, expired);
   return config;
+}
+
+/** Empty config files are said to be empty (not "expected object, received null"). */
+const EMPTY_CONFIG = 'it needs at least "archive" and "devices" (start from examples/backup-runner.yaml; fields in docs/config.md)';
+
+/**
+ * The file's text as a value: a `.json` file strictly as JSON (a trailing comma is an error, not
+ * YAML's lenient reading), anything else as YAML (a superset of JSON).
+ */
+export function parseConfigText(text: string, path: string): unknown {
+  if (text.trim() === '') throw new ConfigError(`config file ${path} is empty: ${EMPTY_CONFIG}`);
+  let raw: unknown;
+  if (extname(path).toLowerCase() === '.json') {
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+    }
+  } else {
+    try {
+      raw = parseYaml(text);
+    } catch (error) {
+      throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
+    }
+  }
+  if (raw === null || raw === undefined) throw new ConfigError(`config file ${path} holds no settings (only comments?): ${EMPTY_CONFIG}`);
+  return raw;
 }
 
 /**
@@ -70,13 +93,23 @@ function describeIssue(issue: z.core.$ZodIssue): string {
         return `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
       }
       return issue.message;
-    case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling against the config reference)`;
+    case 'unrecognized_keys': {
+      const known = knownFieldsAt(schemaPath(issue.path));
+      const guesses = issue.keys.map((k) => closestName(k, known));
+      const named = issue.keys.map((k, i) => (guesses[i] ? `"${k}" (did you mean "${guesses[i]}"?)` : `"${k}"`));
+      const hint = guesses.every(Boolean) ? 'see docs/config.md' : `fields here: ${known.join(', ')} (docs/config.md)`;
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${named.join(', ')}; ${hint}`;
+    }
     case 'invalid_type':
       return issue.message.includes('received undefined') ? `is required (${issue.expected})` : issue.message.replace(/^Invalid input: /, '');
     default:
       return issue.message.replace(/^Invalid input: /, '');
   }
+}
+
+/** A value's path in the docs' terms: ['devices', 0, 'server'] -> `devices[].server`. */
+function schemaPath(path: readonly PropertyKey[]): string {
+  return path.map((part) => (typeof part === 'number' ? '[]' : `.${String(part)}`)).join('').replace(/^\./, '');
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -90,7 +123,9 @@ function formatPath(path: readonly PropertyKey[]): string {
 export function findDevice(config: RunnerConfig, deviceId: string): RunnerConfig['devices'][number] {
   const device = config.devices.find((d) => d.id === deviceId);
   if (!device) {
-    throw new ConfigError(`no device "${deviceId}" in the config; known devices: ${config.devices.map((d) => d.id).join(', ')}`);
+    const ids = config.devices.map((d) => d.id);
+    const guess = closestName(deviceId, ids);
+    throw new ConfigError(`no device "${deviceId}" in the config${guess ? ` (did you mean "${guess}"?)` : ''}; known devices: ${ids.join(', ')}`);
   }
   return device;
 }

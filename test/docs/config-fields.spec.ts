@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readPage, proseOf } from './markdown';
-import { deviceTypeSchemas, fieldPaths, wholeConfigPaths } from './schema-fields';
+import { deviceTypeSchemas, fieldPaths, wholeConfigPaths } from '../../lambdas/config/field-paths';
 
 const SECTIONS = ['archive', 'workflow', 'scheduler', 'network', 'alerts'];
 

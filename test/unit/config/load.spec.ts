@@ -87,7 +87,34 @@ describe('loadConfigFile', () => {
   it('says when the file cannot be read or parsed', () => {
     expect(() => loadConfigFile(join(dir, 'nope.yaml'))).toThrow(/cannot read config file .*nope\.yaml/);
     writeFileSync(join(dir, 'broken.yaml'), 'archive: [\n');
-    expect(() => loadConfigFile(join(dir, 'broken.yaml'))).toThrow(/is not valid YAML or JSON/);
+    expect(() => loadConfigFile(join(dir, 'broken.yaml'))).toThrow(/is not valid YAML/);
+  });
+
+  it('says an empty file (or one of comments only) is empty, and what it needs', () => {
+    writeFileSync(join(dir, 'empty.yaml'), '');
+    expect(() => loadConfigFile(join(dir, 'empty.yaml'))).toThrow(/config file .*empty\.yaml is empty: it needs at least "archive" and "devices"/);
+    writeFileSync(join(dir, 'comments.yaml'), '# nothing yet\n');
+    expect(() => loadConfigFile(join(dir, 'comments.yaml'))).toThrow(/holds no settings \(only comments\?\): it needs at least "archive" and "devices"/);
+  });
+
+  it('reads a .json file strictly as JSON: a trailing comma is an error with its position, not lenient YAML', () => {
+    const text = `{"archive": {}, "devices": [${JSON.stringify(device)}],}`;
+    writeFileSync(join(dir, 'comma.json'), text);
+    expect(() => loadConfigFile(join(dir, 'comma.json'))).toThrow(/comma\.json is not valid JSON: .*position/);
+    writeFileSync(join(dir, 'comma.yaml'), text);
+    expect(loadConfigFile(join(dir, 'comma.yaml')).devices[0]?.id).toBe('ar11-lab');
+  });
+
+  it('suggests the field a misspelled key probably meant, and lists the fields when nothing is close', () => {
+    expect(() => parseConfig({ archive: { prefx: 'b/' }, devices: [device] })).toThrow(/archive: unknown field "prefx" \(did you mean "prefix"\?\); see docs\/config\.md/);
+    expect(() => parseConfig({ archive: {}, devices: [{ ...device, tsl: { caFile: 'x' } }] })).toThrow(/devices\[0\]: unknown field "tsl" \(did you mean "tls"\?\)/);
+    expect(() => parseConfig({ archive: {}, devices: [device], schedular: {} })).toThrow(/\(top level\): unknown field "schedular" \(did you mean "scheduler"\?\)/);
+    expect(() => parseConfig({ archive: { zzz: 1 }, devices: [device] })).toThrow(/archive: unknown field "zzz"; fields here: bucket, prefix, .*\(docs\/config\.md\)/);
+  });
+
+  it('findDevice suggests a close id', () => {
+    const config = parseConfig({ archive: {}, devices: [device] });
+    expect(() => findDevice(config, 'ar11-lba')).toThrow('no device "ar11-lba" in the config (did you mean "ar11-lab"?); known devices: ar11-lab');
   });
 
   it('findDevice lists the known ids for an unknown one', () => {

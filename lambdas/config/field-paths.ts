@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { configSchema, deviceSchema } from '../../lambdas/config/schema';
+import { configSchema, deviceSchema } from './schema';
+
+/**
+ * The config's field paths, read from the zod schema itself: what the docs must list
+ * (test/docs/config-fields.spec.ts) and what a misspelled key is compared with.
+ */
 
 /** The zod 4 definition fields this walk reads; typed here so the walk needs no `any`. */
 interface Def {
@@ -70,3 +75,15 @@ export function deviceTypeSchemas(): Map<string, z.ZodType> {
 }
 
 export const wholeConfigPaths = (): Set<string> => fieldPaths(configSchema);
+
+let allPaths: Set<string> | undefined;
+
+/**
+ * The fields a config object at `parent` (a path in the docs' terms: `archive`, `devices[]`,
+ * `devices[].server`, `` for the top level) may hold, for "did you mean" suggestions.
+ */
+export function knownFieldsAt(parent: string): string[] {
+  allPaths ??= wholeConfigPaths();
+  const prefix = parent === '' ? '' : `${parent}.`;
+  return [...allPaths].filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes('.')).map((p) => p.slice(prefix.length));
+}
