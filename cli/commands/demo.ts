@@ -13,6 +13,9 @@ import { runBackupsLocally } from '../local/run-backups';
 import { runRestoreLocally } from '../local/run-restore';
 import { formatDuration } from '../../lambdas/restore/format';
 import { formatBytes, formatTable } from '../output/table';
+import { PassThrough } from 'node:stream';
+import type { Presentation } from '../conventions/command-options';
+import { paintStatus, shortSha256, writeJsonLines, type OutputFlags } from '../conventions/output';
 
 const DEMO_BUCKET = 'backup-runner-demo';
 
@@ -21,8 +24,16 @@ const DEMO_BUCKET = 'backup-runner-demo';
  * real workflow definition; then every archive is read back and compared with what its
  * simulator served. Exit 0 only when all match.
  */
-export async function demoCommand(options: { verbose?: boolean } = {}, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const log = stderrLog(options.verbose ? 'debug' : 'warn');
+export async function demoCommand(
+  options: OutputFlags & Partial<Presentation> = {},
+  stdout: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
+  const log = stderrLog(options.verbose ? 'debug' : options.quiet ? 'error' : 'warn', err);
+  // With --json the narrative is left out and stdout gets one JSON line per backup and one for the restore.
+  const json: object[] = [];
+  const out = options.json ? new PassThrough().resume() : stdout;
+  const colour = options.colour ?? false;
   const workDir = await mkdtemp(join(tmpdir(), 'backup-runner-demo-'));
   const devices: DemoDevice[] = [];
   const s3 = await startEmbeddedS3({ directory: join(workDir, 's3'), buckets: [DEMO_BUCKET] });
@@ -47,7 +58,8 @@ export async function demoCommand(options: { verbose?: boolean } = {}, out: Node
       const device = devices[index]!;
       if (result.status !== 'SUCCEEDED' || !result.key) {
         allGood = false;
-        rows.push([result.device, config.devices[index]!.type, 'FAILED', '', '', `${result.error}: ${result.cause}`]);
+        rows.push([result.device, config.devices[index]!.type, paintStatus('FAILED', 'FAILED', colour), '', '', `${result.error}: ${result.cause}`]);
+        json.push({ device: result.device, type: config.devices[index]!.type, status: 'FAILED', error: result.error ?? null, message: result.cause ?? null });
         continue;
       }
       const served = await device.served(result);
@@ -57,17 +69,29 @@ export async function demoCommand(options: { verbose?: boolean } = {}, out: Node
       rows.push([
         result.device,
         config.devices[index]!.type,
-        'SUCCEEDED',
+        paintStatus('SUCCEEDED', 'SUCCEEDED', colour),
         `${formatBytes(readBack.size)} (${readBack.size} B)`,
-        readBack.sha256,
-        served ? (same ? 'same bytes as served' : 'DIFFERS from what the device served') : 'matches manifest',
+        shortSha256(readBack.sha256),
+        served ? (same ? 'same bytes as served' : paintStatus('DIFFERS from what the device served', 'MISMATCH', colour)) : 'matches manifest',
       ]);
+      json.push({
+        device: result.device,
+        type: config.devices[index]!.type,
+        status: 'SUCCEEDED',
+        key: result.key,
+        size: readBack.size,
+        sha256: readBack.sha256,
+        readBack: same && readBack.sha256 === result.sha256 ? 'OK' : 'MISMATCH',
+        comparedWith: served ? 'served' : 'manifest',
+      });
     }
     out.write(formatTable(['DEVICE', 'TYPE', 'BACKUP', 'SIZE IN S3', 'SHA-256 (read back from S3)', 'CHECK'], rows) + '\n\n');
     for (const r of results) if (r.key) out.write(`${r.device}: s3://${DEMO_BUCKET}/${r.key} (+ .manifest.json), ${(r.durationMs / 1000).toFixed(1)} s\n`);
     out.write(allGood ? '\nOK: every archive holds exactly the bytes its device served.\n' : '\nFAILED: see the table above.\n');
-    const restored = await demoRestore(config, devices, results, { bucket: DEMO_BUCKET, s3: s3.client }, secrets, log, out);
-    return allGood && restored ? 0 : 1;
+    const restored = await demoRestore(config, devices, results, { bucket: DEMO_BUCKET, s3: s3.client }, secrets, log, out, colour);
+    json.push(restored.json);
+    if (options.json) writeJsonLines(stdout, json);
+    return allGood && restored.ok ? 0 : 1;
   } finally {
     await s3.close();
     await Promise.all(devices.map((d) => d.close()));
@@ -91,13 +115,14 @@ async function demoRestore(
   secrets: ReturnType<typeof staticSecretSource>,
   log: ReturnType<typeof stderrLog>,
   out: NodeJS.WritableStream,
-): Promise<boolean> {
+  colour = false,
+): Promise<{ ok: boolean; json: object }> {
   const index = config.devices.findIndex((d) => d.id === RESTORE_DEVICE);
   const device = devices[index];
   const backup = results[index];
   if (index < 0 || !device?.receivedUploads || backup?.status !== 'SUCCEEDED') {
     out.write(`\nRestore: skipped (no committed backup of ${RESTORE_DEVICE} to restore).\n`);
-    return false;
+    return { ok: false, json: { device: RESTORE_DEVICE, restore: true, status: 'FAILED', error: 'BackupNotFound', message: 'no committed backup to restore' } };
   }
   out.write(`\nRestoring the latest backup of ${RESTORE_DEVICE} with the synthesized restore state machine (the device reboots)...\n\n`);
   const result = await runRestoreLocally({ config, input: { deviceId: RESTORE_DEVICE, selector: { latest: true } }, secrets, archive, log });
@@ -109,20 +134,32 @@ async function demoRestore(
     formatTable(
       ['', 'SIZE', 'SHA-256'],
       [
-        ['archived object', formatBytes(result.state?.backup.size), result.state?.backup.sha256 ?? ''],
-        ['received by the device', formatBytes(received?.size), received?.sha256 ?? '(nothing received)'],
+        ['archived object', formatBytes(result.state?.backup.size), shortSha256(result.state?.backup.sha256)],
+        ['received by the device', formatBytes(received?.size), received ? shortSha256(received.sha256) : '(nothing received)'],
       ],
     ) + '\n\n',
   );
   if (result.status !== 'SUCCEEDED' || !outcome) {
-    out.write(`Restore FAILED (${result.error}) ${result.cause}\n`);
-    return false;
+    out.write(`Restore ${paintStatus('FAILED', 'FAILED', colour)} (${result.error}) ${result.cause}\n`);
+    return { ok: false, json: { device: RESTORE_DEVICE, restore: true, status: 'FAILED', error: result.error ?? null, message: result.cause ?? null } };
   }
   out.write(
     `${RESTORE_DEVICE}: restored ${result.state?.backup.key}; recovery time ${formatDuration(outcome.recoveryMs)} (request to device back up), ` +
       `device outage ${formatDuration(outcome.deviceOutageMs)}${result.state?.uploadedCopyRemoved ? '; uploaded copy removed' : ''}\n`,
   );
   out.write(ok ? 'OK: the device received exactly the archived bytes and came back up.\n' : 'Restore DIFFERS: the device did not receive the archived bytes.\n');
-  return ok;
+  return {
+    ok,
+    json: {
+      device: RESTORE_DEVICE,
+      restore: true,
+      status: ok ? 'RESTORED' : 'FAILED',
+      key: result.state?.backup.key ?? null,
+      sha256: result.state?.backup.sha256 ?? null,
+      receivedSha256: received?.sha256 ?? null,
+      recoveryMs: outcome.recoveryMs,
+      deviceOutageMs: outcome.deviceOutageMs,
+    },
+  };
 }
 

@@ -1,19 +1,18 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { stderrLog } from '../../lambdas/common/log';
-import { fileSecretSource, secretsManagerSource, type SecretSource } from '../../lambdas/common/secrets';
 import { findDevice, loadConfigFile } from '../../lambdas/config/load';
 import { formatDuration } from '../../lambdas/restore/format';
 import { openArchiveTarget } from '../local/archive-target';
 import { runRestoreLocally } from '../local/run-restore';
 import { jsonReport, outcomeLines, planLines, verdictOf } from './restore-report';
+import type { Presentation } from '../conventions/command-options';
+import { logLevel, type OutputFlags } from '../conventions/output';
+import { checkSecretsUpFront, cliSecretSource } from '../local/secrets';
 
-export interface DrillCommandOptions {
+export interface DrillCommandOptions extends OutputFlags, Partial<Presentation> {
   config: string;
   device: string;
   target?: string;
   secrets?: string;
-  json?: boolean;
-  verbose?: boolean;
 }
 
 /**
@@ -22,12 +21,17 @@ export interface DrillCommandOptions {
  * and reports the recovery time. Proves the backups restore before they are needed.
  * Exit 0 when the restore completed (with errors too: printed as a warning), 1 otherwise.
  */
-export async function drillCommand(options: DrillCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function drillCommand(
+  options: DrillCommandOptions,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   const config = loadConfigFile(options.config);
   const source = findDevice(config, options.device);
   const target = findDevice(config, options.target ?? options.device);
-  const secrets: SecretSource = options.secrets ? fileSecretSource(options.secrets) : secretsManagerSource(new SecretsManagerClient({}));
-  const log = stderrLog(options.verbose ? 'debug' : options.json ? 'warn' : 'info');
+  const secrets = cliSecretSource(options.secrets);
+  await checkSecretsUpFront([target], secrets);
+  const log = stderrLog(logLevel(options), err);
   const archive = await openArchiveTarget(config.archive);
   try {
     log.info(`drill: latest backup of ${source.id} onto ${target.id}; archive ${archive.description}`);
@@ -47,7 +51,7 @@ export async function drillCommand(options: DrillCommandOptions, out: NodeJS.Wri
         [
           `Restore drill: latest backup of ${source.id} onto ${target.id}`,
           ...(result.state ? planLines(result.state).map((l) => `  ${l}`) : []),
-          ...outcomeLines(result),
+          ...outcomeLines(result, options.colour ?? false),
           verdict === 'failed'
             ? 'DRILL FAILED: this backup did not restore; fix the cause before you need it.'
             : `DRILL PASSED: recovery time ${formatDuration(o?.recoveryMs ?? 0)}.`,

@@ -1,14 +1,15 @@
 import { listCatalog, type CatalogBackup } from '../../lambdas/archive/catalog';
 import { formatInstant } from '../../lambdas/archive/retention';
 import { loadConfigFile } from '../../lambdas/config/load';
+import type { Presentation } from '../conventions/command-options';
+import { shortSha256, writeJsonLines, type OutputFlags } from '../conventions/output';
 import { openArchiveTarget } from '../local/archive-target';
 import { formatBytes, formatTable } from '../output/table';
-import { archiveDeviceId } from './archive-scope';
+import { archiveDeviceId, requireKnownDevice } from './archive-scope';
 
-export interface ListCommandOptions {
+export interface ListCommandOptions extends OutputFlags, Partial<Presentation> {
   config: string;
   device?: string;
-  json?: boolean;
 }
 
 /**
@@ -26,13 +27,11 @@ export async function listCommand(
   const archive = await openArchiveTarget(config.archive);
   try {
     const catalog = await listCatalog(archive.s3, archive.bucket, { prefix: config.archive.prefix, deviceId });
-    if (options.json) {
-      out.write(catalog.backups.map((b) => `${JSON.stringify(jsonLine(b))}\n`).join(''));
-    } else {
-      out.write(`${listTable(catalog.backups)}\n`);
-    }
+    requireKnownDevice(config, deviceId, catalog);
+    if (options.json) writeJsonLines(out, catalog.backups.map(jsonLine));
+    else out.write(`${listTable(catalog.backups)}\n`);
     const notListed = catalog.incomplete.length + catalog.danglingManifests.length + catalog.unreadableManifests.length;
-    if (notListed) {
+    if (notListed && !options.quiet) {
       err.write(
         `backup-runner list: not listed: ${catalog.incomplete.length} object(s) without a manifest, ` +
           `${catalog.danglingManifests.length} manifest(s) without an object, ${catalog.unreadableManifests.length} unreadable manifest(s); ` +
@@ -45,7 +44,7 @@ export async function listCommand(
   }
 }
 
-/** The `--json` contract: one object per line. */
+/** The `--json` contract: one object per line, the full SHA-256. */
 export function jsonLine(b: CatalogBackup): Record<string, unknown> {
   return {
     time: b.time.toISOString(),
@@ -58,9 +57,10 @@ export function jsonLine(b: CatalogBackup): Record<string, unknown> {
   };
 }
 
+/** For people: the SHA-256 shortened (the full one is in --json and the manifest). */
 export function listTable(backups: readonly CatalogBackup[]): string {
   return formatTable(
     ['TIME', 'DEVICE', 'SIZE', 'CLASS', 'SHA-256', 'KEY'],
-    backups.map((b) => [formatInstant(b.time), b.deviceId, formatBytes(b.size), b.storageClass, b.sha256, b.key]),
+    backups.map((b) => [formatInstant(b.time), b.deviceId, formatBytes(b.size), b.storageClass, shortSha256(b.sha256), b.key]),
   );
 }

@@ -6,12 +6,13 @@ import { loadConfigFile } from '../../lambdas/config/load';
 import { openArchiveTarget } from '../local/archive-target';
 import { formatBytes, formatTable } from '../output/table';
 import { configuredDevices } from './archive-scope';
+import type { Presentation } from '../conventions/command-options';
+import { writeJsonLines, type OutputFlags } from '../conventions/output';
 
-export interface PruneCommandOptions {
+export interface PruneCommandOptions extends OutputFlags, Partial<Presentation> {
   config: string;
   device?: string;
   dryRun?: boolean;
-  verbose?: boolean;
 }
 
 /**
@@ -20,26 +21,46 @@ export interface PruneCommandOptions {
  * what stays and why) and deletes nothing. A manual prune is not tied to a run, so it prunes as
  * after a successful one.
  */
-export async function pruneCommand(options: PruneCommandOptions, out: NodeJS.WritableStream = process.stdout, now: () => Date = () => new Date()): Promise<number> {
+export async function pruneCommand(
+  options: PruneCommandOptions,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+  now: () => Date = () => new Date(),
+): Promise<number> {
   const config = loadConfigFile(options.config);
   const devices = configuredDevices(config, options.device);
-  const log = stderrLog(options.verbose ? 'debug' : 'warn');
+  const log = stderrLog(options.verbose ? 'debug' : options.quiet ? 'error' : 'warn', err);
   const archive = await openArchiveTarget(config.archive);
   try {
     for (const device of devices) {
       const plan = await planDevicePrune(archive, config, device, { now: now(), runSucceeded: true });
-      out.write(`${planHeading(plan, describePolicy(effectiveRetention(config, device)), options.dryRun ?? false)}\n`);
-      if (plan.keep.length + plan.delete.length) out.write(`${planTable(plan)}\n`);
-      if (!options.dryRun && plan.delete.length) {
-        const outcome = await applyPrunePlan(archive, plan, log);
-        out.write(`${device.id}: deleted ${outcome.deletedKeys.length} key(s) (objects and their manifests)\n`);
+      const policy = describePolicy(effectiveRetention(config, device));
+      const deleted = !options.dryRun && plan.delete.length ? (await applyPrunePlan(archive, plan, log)).deletedKeys : [];
+      if (options.json) {
+        writeJsonLines(out, [planJson(plan, policy, options.dryRun ?? false, deleted)]);
+        continue;
       }
+      out.write(`${planHeading(plan, policy, options.dryRun ?? false)}\n`);
+      if (plan.keep.length + plan.delete.length) out.write(`${planTable(plan)}\n`);
+      if (!options.dryRun && plan.delete.length) out.write(`${device.id}: deleted ${deleted.length} key(s) (objects and their manifests)\n`);
       out.write('\n');
     }
     return 0;
   } finally {
     await archive.close();
   }
+}
+
+/** The `--json` contract: one object per device, the plan with its reasons and what was deleted. */
+export function planJson(plan: RetentionPlan, policy: string, dryRun: boolean, deletedKeys: readonly string[]): Record<string, unknown> {
+  const entry = (e: PlanEntry) => ({
+    key: e.key,
+    time: (e.kind === 'backup' ? e.time : e.lastModified).toISOString(),
+    size: e.size ?? null,
+    committed: e.kind === 'backup',
+    reasons: e.reasons,
+  });
+  return { device: plan.deviceId, status: dryRun ? 'PLANNED' : 'PRUNED', dryRun, policy, keep: plan.keep.map(entry), delete: plan.delete.map(entry), deletedKeys };
 }
 
 export function planHeading(plan: RetentionPlan, policy: string, dryRun: boolean): string {

@@ -2,6 +2,8 @@ import type { RestoreState } from '../../lambdas/restore/state';
 import { formatDuration } from '../../lambdas/restore/format';
 import type { LocalRestoreResult } from '../local/run-restore';
 import { formatBytes } from '../output/table';
+import { paintStatus, shortSha256 } from '../conventions/output';
+import { restoreStatus } from '../conventions/status';
 
 /** What a restore would do or did, as `restore` and `drill` print it (pure: text from the workflow's state). */
 
@@ -18,7 +20,7 @@ export function planLines(state: RestoreState): string[] {
     `backup         ${b.key}`,
     `taken          ${b.time} on ${b.deviceId} (${b.facts.deviceType}${version})`,
     `size           ${formatBytes(b.size)} (${b.size} B)`,
-    `SHA-256        ${b.sha256}`,
+    `SHA-256        ${shortSha256(b.sha256)} (full value in --json and the manifest)`,
     `storage class  ${b.storageClass}: ${thaw}`,
     `target         ${state.targetDeviceId} (${state.targetType})`,
     ...state.checks.map((c, i) => `${i === 0 ? 'checks' : ''.padEnd(6)}         ${c}`),
@@ -34,19 +36,19 @@ export function verdictOf(result: LocalRestoreResult): RestoreVerdict {
 }
 
 /** The lines after the plan: the outcome with the recovery time, warnings, or the failure. */
-export function outcomeLines(result: LocalRestoreResult): string[] {
+export function outcomeLines(result: LocalRestoreResult, colour = false): string[] {
   const state = result.state;
   const lines: string[] = [];
   const verdict = verdictOf(result);
   if (verdict === 'failed') {
-    lines.push(`FAILED (${result.error}) ${result.cause}`);
+    lines.push(`${paintStatus('FAILED', 'FAILED', colour)} (${result.error}) ${result.cause}`);
     if (state?.device) lines.push(state.uploadedCopyRemoved ? 'The uploaded copy was removed from the device.' : 'WARNING: the uploaded copy may still be on the device; delete it there.');
     return lines;
   }
   if (verdict === 'planned' || !state?.outcome) return lines;
   const o = state.outcome;
   lines.push(
-    `${verdict === 'restored' ? 'RESTORED' : 'RESTORED WITH ERRORS'} ${state.targetDeviceId} from ${state.backup.key}`,
+    `${verdict === 'restored' ? paintStatus('RESTORED', 'RESTORED', colour) : paintStatus('RESTORED WITH ERRORS', 'RESTORED_WITH_ERRORS', colour)} ${state.targetDeviceId} from ${state.backup.key}`,
     `recovery time  ${formatDuration(o.recoveryMs)} (request to device back up); device outage ${formatDuration(o.deviceOutageMs)}${
       state.device ? `; upload ${formatDuration(state.device.uploadMs)}` : ''
     }${state.poll?.unreachablePolls ? ` (${state.poll.unreachablePolls} poll(s) found it rebooting)` : ''}`,
@@ -60,7 +62,7 @@ export function outcomeLines(result: LocalRestoreResult): string[] {
 export function jsonReport(result: LocalRestoreResult, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const s = result.state;
   return {
-    status: verdictOf(result),
+    status: restoreStatus(verdictOf(result)),
     device: s?.deviceId ?? null,
     target: s?.targetDeviceId ?? null,
     key: s?.backup.key ?? null,

@@ -1,14 +1,15 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../../lambdas/common/errors';
 import { stderrLog } from '../../lambdas/common/log';
-import { fileSecretSource, secretsManagerSource, type SecretSource } from '../../lambdas/common/secrets';
 import { findDevice, loadConfigFile } from '../../lambdas/config/load';
 import { parseSelector } from '../../lambdas/restore/selector';
 import { openArchiveTarget } from '../local/archive-target';
 import { runRestoreLocally } from '../local/run-restore';
 import { jsonReport, outcomeLines, planLines, verdictOf } from './restore-report';
+import type { Presentation } from '../conventions/command-options';
+import { logLevel, type OutputFlags } from '../conventions/output';
+import { checkSecretsUpFront, cliSecretSource } from '../local/secrets';
 
-export interface RestoreCommandOptions {
+export interface RestoreCommandOptions extends OutputFlags, Partial<Presentation> {
   config: string;
   device: string;
   latest?: boolean;
@@ -18,8 +19,6 @@ export interface RestoreCommandOptions {
   dryRun?: boolean;
   force?: boolean;
   secrets?: string;
-  json?: boolean;
-  verbose?: boolean;
 }
 
 /** Exit code when the restore was not confirmed: the plan was shown, nothing changed. */
@@ -43,8 +42,9 @@ export async function restoreCommand(
   if ('problem' in selector) throw new ConfigError(selector.problem);
   const confirmed = options.confirm === device.id;
   const dryRun = options.dryRun === true || !confirmed;
-  const secrets: SecretSource = options.secrets ? fileSecretSource(options.secrets) : secretsManagerSource(new SecretsManagerClient({}));
-  const log = stderrLog(options.verbose ? 'debug' : options.json ? 'warn' : 'info');
+  const secrets = cliSecretSource(options.secrets);
+  await checkSecretsUpFront([device], secrets);
+  const log = stderrLog(logLevel(options), err);
   const archive = await openArchiveTarget(config.archive);
   try {
     log.info(`archive: ${archive.description}`);
@@ -64,12 +64,13 @@ export async function restoreCommand(
       const lines = [
         `${dryRun ? 'Restore plan' : 'Restore'} for ${device.id}: ${result.state?.selected ?? 'the selected backup'}`,
         ...(result.state ? planLines(result.state).map((l) => `  ${l}`) : []),
-        ...outcomeLines(result),
+        ...outcomeLines(result, options.colour ?? false),
       ];
       if (dryRun && verdict === 'planned') lines.push(`Nothing was changed.${notice ? ` ${notice}` : ''}`);
       out.write(`${lines.join('\n')}\n`);
     }
-    if (notice && verdict === 'planned') err.write(`backup-runner restore: ${notice}\n`);
+    // With --json the notice is in the document; stderr stays for warnings and errors.
+    if (notice && verdict === 'planned' && !options.json && !options.quiet) err.write(`backup-runner restore: ${notice}\n`);
     if (verdict === 'failed') return 1;
     if (dryRun) return options.dryRun ? 0 : NOT_CONFIRMED_EXIT;
     return 0;

@@ -1,34 +1,40 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { stderrLog } from '../../lambdas/common/log';
-import { fileSecretSource, secretsManagerSource, type SecretSource } from '../../lambdas/common/secrets';
-import { loadConfigFile } from '../../lambdas/config/load';
+import { findDevice, loadConfigFile } from '../../lambdas/config/load';
+import type { Presentation } from '../conventions/command-options';
+import { logLevel, paintStatus, shortSha256, writeJsonLines, type OutputFlags } from '../conventions/output';
 import { openArchiveTarget } from '../local/archive-target';
 import { runBackupsLocally, type LocalRunResult } from '../local/run-backups';
+import { checkSecretsUpFront, cliSecretSource } from '../local/secrets';
 import { formatBytes, formatTable } from '../output/table';
 import { attachUploadProgress } from '../output/transfer-progress';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends OutputFlags, Partial<Presentation> {
   config: string;
   device?: string[];
   secrets?: string;
-  json?: boolean;
-  verbose?: boolean;
 }
 
 /** `backup-runner run`: back up now, on this machine, with the deployed workflow's definition. */
-export async function runCommand(options: RunCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function runCommand(
+  options: RunCommandOptions,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+): Promise<number> {
   const config = loadConfigFile(options.config);
-  const secrets: SecretSource = options.secrets
-    ? fileSecretSource(options.secrets)
-    : secretsManagerSource(new SecretsManagerClient({}));
-  const log = stderrLog(options.verbose ? 'debug' : options.json ? 'warn' : 'info');
+  const devices = options.device?.length ? options.device.map((id) => findDevice(config, id)) : config.devices;
+  const secrets = cliSecretSource(options.secrets);
+  // Every secret these devices need, read and checked once, before anything is contacted.
+  await checkSecretsUpFront(devices, secrets);
+  const log = stderrLog(logLevel(options), err);
   const archive = await openArchiveTarget(config.archive);
-  // A live upload line on a terminal only; --json and --verbose keep stderr to whole lines.
-  const progress = options.json || options.verbose ? { stop() {} } : attachUploadProgress(archive.s3, process.stderr);
+  // A live upload line on a terminal only; --json, --quiet and --verbose keep stderr to whole lines.
+  const progress = options.json || options.quiet || options.verbose ? { stop() {} } : attachUploadProgress(archive.s3, err);
   try {
     log.info(`archive: ${archive.description}`);
-    const results = await runBackupsLocally({ config, deviceIds: options.device, secrets, archive, log });
-    out.write(options.json ? results.map((r) => JSON.stringify(jsonLine(r))).join('\n') + '\n' : `${resultTable(results)}\n`);
+    const results = await runBackupsLocally({ config, deviceIds: devices.map((d) => d.id), secrets, archive, log });
+    progress.stop();
+    if (options.json) writeJsonLines(out, results.map(jsonLine));
+    else out.write(`${resultTable(results, options.colour ?? false)}\n`);
     return results.every((r) => r.status === 'SUCCEEDED') ? 0 : 1;
   } finally {
     progress.stop();
@@ -49,13 +55,13 @@ export function jsonLine(r: LocalRunResult): Record<string, unknown> {
   };
 }
 
-export function resultTable(results: readonly LocalRunResult[]): string {
+export function resultTable(results: readonly LocalRunResult[], colour = false): string {
   const table = formatTable(
     ['DEVICE', 'STATUS', 'SIZE', 'SHA-256', 'KEY', 'TIME'],
-    results.map((r) => [r.device, r.status, formatBytes(r.size), r.sha256 ?? '', r.key ?? '', `${(r.durationMs / 1000).toFixed(1)} s`]),
+    results.map((r) => [r.device, paintStatus(r.status, r.status, colour), formatBytes(r.size), shortSha256(r.sha256), r.key ?? '', `${(r.durationMs / 1000).toFixed(1)} s`]),
   );
   const problems = results
     .filter((r) => r.status === 'FAILED' || r.warning)
-    .map((r) => (r.status === 'FAILED' ? `FAILED (${r.error}) ${r.cause}` : `WARNING ${r.device}: ${r.warning}`));
+    .map((r) => (r.status === 'FAILED' ? `${paintStatus('FAILED', 'FAILED', colour)} (${r.error}) ${r.cause}` : `WARNING ${r.device}: ${r.warning}`));
   return [table, ...problems].join('\n');
 }

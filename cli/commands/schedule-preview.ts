@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { plainAction, withExamples, withOutput, type ActionContext } from '../conventions/command-options';
+import { writeJsonLines, type OutputFlags } from '../conventions/output';
 import { DEFAULT_HORIZON_YEARS, formatInstant, nextOccurrences, parseSchedule, ScheduleError, type ScheduleInput } from '../../lambdas/schedule';
 
-export interface SchedulePreviewOptions {
+export interface SchedulePreviewOptions extends OutputFlags {
   /** RRULE text (bare `FREQ=...`, or with a `DTSTART;TZID=...:...` line) or recurrence_rule JSON text. */
   rrule: string;
   /** The device's time zone; default: the zone the rule names, else UTC. */
@@ -30,8 +32,12 @@ export async function schedulePreviewCommand(
     const from = parseFrom(options.from) ?? now();
     const schedule = parseSchedule(parseRruleArgument(options.rrule), options.tz);
     const occurrences = nextOccurrences(schedule, from, count);
-    if (occurrences.length) out.write(occurrences.map((d) => `${formatInstant(d)}\n`).join(''));
-    if (occurrences.length < count) {
+    if (options.json) {
+      writeJsonLines(out, [{ status: 'OK', rrule: options.rrule, timezone: options.tz ?? null, from: formatInstant(from), occurrences: occurrences.map(formatInstant) }]);
+    } else if (occurrences.length) {
+      out.write(occurrences.map((d) => `${formatInstant(d)}\n`).join(''));
+    }
+    if (occurrences.length < count && !options.quiet) {
       // Not an error (the rule may simply end), but say why the list is short; stdout stays instants only.
       err.write(`backup-runner schedule preview: ${occurrences.length} of ${count} occurrences at or after ${formatInstant(from)}: the rule ends (COUNT/UNTIL) or has no more within ${DEFAULT_HORIZON_YEARS} years\n`);
     }
@@ -90,14 +96,21 @@ function parseFrom(value: string | undefined): Date | undefined {
  * Adds `schedule preview` to the program (for cli/main.ts):
  *   backup-runner schedule preview --rrule TEXT [--tz ZONE] [--from ISO] [--count N]
  */
-export function addScheduleCommands(program: Command, setExitCode: (code: number) => void): void {
-  const schedule = program.command('schedule').description('schedules (RRULE + time zone)');
-  schedule
-    .command('preview')
-    .description('the next occurrences of a schedule, one ISO-8601 UTC instant a line')
+export function addScheduleCommands(program: Command, context: ActionContext): void {
+  const schedule = program.command('schedule').description('schedules (RRULE + time zone): preview');
+  withExamples(schedule, ['backup-runner schedule preview --rrule "FREQ=DAILY;BYHOUR=2;BYMINUTE=0" --tz Europe/Budapest --count 3']);
+  const preview = withOutput(
+    schedule.command('preview').description('the next occurrences of a schedule, one ISO-8601 UTC instant a line'),
+    'one JSON document {"status","rrule","timezone","from","occurrences":[...]}',
+  );
+  withExamples(preview, [
+    'backup-runner schedule preview --rrule "FREQ=DAILY;BYHOUR=2;BYMINUTE=0" --tz Europe/Budapest --count 3',
+    'backup-runner schedule preview --rrule \'{"freq":"QUARTERLY","bymonthday":[1],"byhour":[3]}\' --tz Asia/Kolkata --json',
+  ]);
+  preview
     .requiredOption('--rrule <text>', 'RRULE text (FREQ=..., optionally "DTSTART;TZID=Zone:YYYYMMDDTHHMMSS RRULE:...") or recurrence_rule JSON')
     .option('--tz <zone>', 'IANA time zone of the device (default: the rule\'s own, else UTC)')
     .option('--from <iso>', 'start at this instant, inclusive (default: now)')
     .option('--count <n>', `how many occurrences (default ${DEFAULT_PREVIEW_COUNT})`)
-    .action(async (options: SchedulePreviewOptions) => setExitCode(await schedulePreviewCommand(options)));
+    .action(plainAction(context, (options: SchedulePreviewOptions, out, err) => schedulePreviewCommand(options, out, err)));
 }

@@ -4,6 +4,7 @@ import { deviceIdSchema } from '../../lambdas/config/schema';
 import { ConfigError } from '../../lambdas/common/errors';
 import { manualExecutionName } from '../../lambdas/schedule/execution-names';
 import { formatBytes } from '../output/table';
+import { shortSha256 } from '../conventions/output';
 import { describeDeployedStack, executionArn, stackClients, type StackClients, type StackOptions } from './stack-target';
 import { progressLine, waitForExecution, type ExecutionSnapshot, type WaitOptions } from './execution-progress';
 import { progressWriter } from './progress-writer';
@@ -12,6 +13,7 @@ export interface BackupNowOptions extends StackOptions {
   device: string;
   wait?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export interface CommandIo {
@@ -50,7 +52,7 @@ export async function backupNowCommand(options: BackupNowOptions, io: CommandIo)
     io.out.write(options.json ? `${JSON.stringify({ device: options.device, status: 'STARTED', executionName: name, executionArn: arn })}\n` : `STARTED ${name}\n  ${arn}\n`);
     return 0;
   }
-  const progress = progressWriter(io.err);
+  const progress = options.quiet ? { update() {}, done() {} } : progressWriter(io.err);
   const final = await waitForExecution(clients.sfn, arn, { ...io.wait, onProgress: (s) => progress.update(progressLine(name, s, now())) });
   progress.done();
   io.out.write(options.json ? `${JSON.stringify(backupJson(options.device, name, final))}\n` : `${backupSummary(options.device, name, final)}\n`);
@@ -82,5 +84,5 @@ export function backupJson(device: string, name: string, s: ExecutionSnapshot): 
 export function backupSummary(device: string, name: string, s: ExecutionSnapshot): string {
   if (s.status !== 'SUCCEEDED') return `${s.status} (${s.error ?? s.status}) ${readableCause(s.cause ?? '') || device}\n  execution ${name}`;
   const archive = archiveOf(s);
-  return `SUCCEEDED ${device}: ${archive.key ?? ''} (${formatBytes(archive.size)}, SHA-256 ${archive.sha256 ?? ''})\n  execution ${name}`;
+  return `SUCCEEDED ${device}: ${archive.key ?? ''} (${formatBytes(archive.size)}, SHA-256 ${shortSha256(archive.sha256)})\n  execution ${name}`;
 }

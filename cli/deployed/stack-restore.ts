@@ -20,6 +20,7 @@ export interface StackRestoreOptions extends StackOptions {
   force?: boolean;
   wait?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 /** Exit code when the restore was not confirmed (as the local `restore`). */
@@ -52,7 +53,7 @@ export async function stackRestoreCommand(options: StackRestoreOptions, io: Comm
     io.out.write(options.json ? `${JSON.stringify({ status: 'STARTED', device: options.device, target, executionName: name, executionArn: arn })}\n` : `STARTED restore of ${target}: ${name}\n  ${arn}\n`);
     return 0;
   }
-  const progress = progressWriter(io.err);
+  const progress = options.quiet ? { update() {}, done() {} } : progressWriter(io.err);
   const final = await waitForExecution(clients.sfn, arn, { ...io.wait, onProgress: (s) => progress.update(progressLine(name, s, now())) });
   progress.done();
   const output = parseOutput(final.output);

@@ -13,6 +13,7 @@ export interface StatusOptions extends StackOptions {
   config: string;
   device?: string;
   json?: boolean;
+  quiet?: boolean;
   /** How many of the newest executions are read to find each device's last run. @default 1000 */
   maxExecutions?: number;
 }
@@ -97,7 +98,7 @@ export async function statusCommand(options: StatusOptions, io: CommandIo): Prom
   for (const b of catalog.backups) if (!newest.has(b.deviceId)) newest.set(b.deviceId, { time: b.time, key: b.key }); // newest first
   const statuses = deviceStatuses(config, executions, newest, now).filter((s) => !options.device || s.device === options.device);
   if (options.json) {
-    io.out.write(statuses.map((s) => `${JSON.stringify(s)}\n`).join(''));
+    io.out.write(statuses.map((s) => `${JSON.stringify({ status: deviceVerdict(s), ...s })}\n`).join(''));
   } else {
     io.out.write(
       `${formatTable(
@@ -113,5 +114,11 @@ export async function statusCommand(options: StatusOptions, io: CommandIo): Prom
       )}\n`,
     );
   }
-  return statuses.some((s) => s.stale || (s.lastRun && !['SUCCEEDED', 'RUNNING'].includes(s.lastRun.status))) ? 1 : 0;
+  return statuses.some((s) => deviceVerdict(s) !== 'OK') ? 1 : 0;
+}
+
+/** One word per device in the shared status vocabulary: its last run failed, its newest backup is stale, or it is fine. */
+export function deviceVerdict(s: DeviceStatus): 'OK' | 'FAILED' | 'STALE' {
+  if (s.lastRun && !['SUCCEEDED', 'RUNNING'].includes(s.lastRun.status)) return 'FAILED';
+  return s.stale ? 'STALE' : 'OK';
 }

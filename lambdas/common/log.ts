@@ -11,12 +11,14 @@ export interface Log {
 
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
 /** One line per record on stderr: `level message {extra}`. */
-export function stderrLog(minLevel: 'debug' | 'info' | 'warn' | 'error' = 'info'): Log {
+export function stderrLog(minLevel: LogLevel = 'info', stream: NodeJS.WritableStream = process.stderr): Log {
   const order = ['debug', 'info', 'warn', 'error'] as const;
   const write = (level: (typeof order)[number]) => (message: string, extra?: Record<string, unknown>) => {
     if (order.indexOf(level) < order.indexOf(minLevel)) return;
-    process.stderr.write(`${level.padEnd(5)} ${message}${extra && Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : ''}\n`);
+    stream.write(`${level.padEnd(5)} ${message}${extra && Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : ''}\n`);
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

@@ -9,14 +9,14 @@ describe('backup-runner demo', () => {
     out.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
     const code = await demoCommand({}, out);
     expect(text).toContain('OK: every archive holds exactly the bytes its device served.');
-    expect(text).toMatch(/ar11-demo\s+riverbed-npm-v1\s+SUCCEEDED\s+32\.0 MiB \(33554432 B\)\s+[0-9a-f]{64}\s+same bytes as served/);
+    expect(text).toMatch(/ar11-demo\s+riverbed-npm-v1\s+SUCCEEDED\s+32\.0 MiB \(33554432 B\)\s+[0-9a-f]{12}\s+same bytes as served/);
     // The SSH device types, against the in-process SFTP server (no sshd needed): the Flow
     // Gateway's landed directory as one tar (12 MiB file + two small ones + headers), QRadar's file.
-    expect(text).toMatch(/fg-demo\s+riverbed-flow-gateway\s+SUCCEEDED\s+12\.0 MiB \(12588032 B\)\s+[0-9a-f]{64}\s+same bytes as served/);
-    expect(text).toMatch(/qradar-demo\s+qradar\s+SUCCEEDED\s+16\.0 MiB \(16777216 B\)\s+[0-9a-f]{64}\s+same bytes as served/);
+    expect(text).toMatch(/fg-demo\s+riverbed-flow-gateway\s+SUCCEEDED\s+12\.0 MiB \(12588032 B\)\s+[0-9a-f]{12}\s+same bytes as served/);
+    expect(text).toMatch(/qradar-demo\s+qradar\s+SUCCEEDED\s+16\.0 MiB \(16777216 B\)\s+[0-9a-f]{12}\s+same bytes as served/);
     expect(text).not.toMatch(/FAILED|DIFFERS/);
     // One restore through the restore state machine: the device received the archived bytes.
-    expect(text).toMatch(/received by the device\s+32\.0 MiB\s+([0-9a-f]{64})/);
+    expect(text).toMatch(/received by the device\s+32\.0 MiB\s+([0-9a-f]{12})/);
     expect(text).toMatch(/ar11-demo: restored backups\/ar11-demo\/\S+; recovery time \d+\.\d s \(request to device back up\)/);
     expect(text).toContain('OK: the device received exactly the archived bytes and came back up.');
     expect(code).toBe(0);

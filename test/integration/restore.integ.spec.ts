@@ -98,7 +98,7 @@ describe('backup-runner restore (CLI, restore state machine, npm.backup 1.0 simu
     sim!.faults.revokeTokensAfterRequests = 1;
     const { code, out } = await restore(fixture, { device: 'ar11', latest: true, confirm: 'ar11', json: true });
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({ status: 'restored', sha256: backup.sha256 });
+    expect(JSON.parse(out)).toMatchObject({ status: 'RESTORED', sha256: backup.sha256 });
     const uploads = sim!.requests().filter((r) => r.path.endsWith('/backups/upload'));
     expect(uploads.map((r) => r.status)).toEqual([401, 201]);
     expect(sim!.uploads()).toEqual([expect.objectContaining({ sha256: backup.sha256, size: SIZE, complete: true })]);
@@ -112,7 +112,7 @@ describe('backup-runner restore (CLI, restore state machine, npm.backup 1.0 simu
     const missing = await restore(fixture, { device: 'ar11', latest: true });
     expect(missing.code).toBe(NOT_CONFIRMED_EXIT);
     expect(missing.out).toContain('Restore plan for ar11');
-    expect(missing.out).toContain(`SHA-256        ${backup.sha256}`);
+    expect(missing.out).toContain(`SHA-256        ${backup.sha256!.slice(0, 12)}`);
     expect(missing.out).toMatch(/storage class\s+STANDARD: no thaw needed/);
     expect(missing.out).toMatch(/software version 11\.13\.0 accepted/);
     expect(missing.out).toContain('Nothing was changed. Not confirmed: to restore, run again with --confirm ar11.');
@@ -123,7 +123,7 @@ describe('backup-runner restore (CLI, restore state machine, npm.backup 1.0 simu
 
     const dry = await restore(fixture, { device: 'ar11', latest: true, confirm: 'ar11', dryRun: true, json: true });
     expect(dry.code).toBe(0);
-    expect(JSON.parse(dry.out)).toMatchObject({ status: 'planned', key: backup.key, size: SIZE, sha256: backup.sha256, storageClass: 'STANDARD', thaw: { status: 'not-needed' } });
+    expect(JSON.parse(dry.out)).toMatchObject({ status: 'PLANNED', key: backup.key, size: SIZE, sha256: backup.sha256, storageClass: 'STANDARD', thaw: { status: 'not-needed' } });
 
     // Only reads reached the device: no upload, no restore, no delete.
     expect(sim!.requests().filter((r) => r.method !== 'GET' && !r.path.includes('/token')).length).toBe(before);
@@ -150,7 +150,7 @@ describe('backup-runner restore (CLI, restore state machine, npm.backup 1.0 simu
 
     const { code, out } = await restore(fixture, { device: 'ar11', latest: true, confirm: 'ar11', json: true });
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({ status: 'restored-with-errors', withErrors: true, detail: 'Restored; 2 capture jobs could not be re-created' });
+    expect(JSON.parse(out)).toMatchObject({ status: 'RESTORED_WITH_ERRORS', withErrors: true, detail: 'Restored; 2 capture jobs could not be re-created' });
   });
 
   it('refuses a backup of another software version unless forced', async () => {
@@ -184,7 +184,7 @@ describe('backup-runner restore (CLI, restore state machine, npm.backup 1.0 simu
       const drill = capture();
       expect(await drillCommand({ config: fixture.configFile, secrets: fixture.secretsFile, device: 'ar11', target: 'sw-standby', json: true }, drill.stream)).toBe(1);
       expect(JSON.parse(drill.text())).toMatchObject({
-        status: 'failed',
+        status: 'FAILED',
         error: 'RestoreRefused',
         message: expect.stringMatching(/^sw-standby: restore of \S+ refused: the backup was made by ar11, a riverbed-npm-v1 device; sw-standby is a storware: a backup is only restored onto a device of its own type/),
       });
@@ -214,7 +214,7 @@ describe('restore --key and --before', () => {
     const { archive, fixture } = await setUp(([s]) => [npmV1Device('ar11', s!)]);
     const backup = await backUp(fixture, 'ar11', archive);
     const byKey = await restore(fixture, { device: 'ar11', key: backup.key, dryRun: true, confirm: 'ar11', json: true });
-    expect(JSON.parse(byKey.out)).toMatchObject({ status: 'planned', key: backup.key });
+    expect(JSON.parse(byKey.out)).toMatchObject({ status: 'PLANNED', key: backup.key });
     const tooEarly = await restore(fixture, { device: 'ar11', before: '2000-01-01T00:00:00Z', dryRun: true, confirm: 'ar11' });
     expect(tooEarly.code).toBe(1);
     expect(tooEarly.out).toMatch(/FAILED \(BackupNotFound\) ar11: cannot restore the newest backup taken before 2000-01-01T00:00:00Z of ar11: no backup was taken before/);
