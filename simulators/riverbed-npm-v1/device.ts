@@ -32,6 +32,8 @@ export interface DeviceSettings {
   uploadProcessingMs: number;
   rebootMs: number;
   rebootRefusals: number;
+  /** The device's clock minus the real one (ms). */
+  clockSkewMs: number;
   tokenApi: '2.0' | '1.0';
   tokenTtlSeconds: number;
   seed: number;
@@ -159,7 +161,10 @@ export class NpmV1Device {
 
   restores(): SimRestoreRecord[] {
     const now = this.now();
-    return this.restoreLog.map((r) => ({ backupId: r.backupId, startedAt: r.startedAt, status: restoreState(r, now) }));
+    return this.restoreLog.map((r) => {
+      const state = restoreState(r, now);
+      return { backupId: r.backupId, startedAt: r.startedAt, status: state === 'completed' && r.outcome ? r.outcome.status : state };
+    });
   }
 
   uploads(): SimUploadRecord[] {
@@ -251,12 +256,17 @@ export class NpmV1Device {
       description: description ?? '',
       origin: 'generated',
       createdAt: now,
-      backupTime: Math.floor(now / 1000),
+      backupTime: this.deviceSeconds(now),
       readyAt: now + this.settings.backupDurationMs,
       size: this.settings.backupSize,
       fails: this.faults.backupFails === true,
     });
     sendJson(res, 201, this.viewOf(entry, now));
+  }
+
+  /** A real instant as the device's own clock gives it, in epoch seconds. */
+  private deviceSeconds(ms: number): number {
+    return Math.floor((ms + this.settings.clockSkewMs) / 1000);
   }
 
   /** A backup as the API shows it; `size` is optional in the seed, and faults.omitSize leaves it out. */
@@ -335,7 +345,7 @@ export class NpmV1Device {
     if (this.entries.size >= MAX_BACKUPS) return this.failFull(req, res);
     const now = this.now();
     const description = new URL(req.url ?? '/', 'http://device').searchParams.get('description') ?? 'Uploaded backup';
-    const entry = this.addEntry({ description, origin: 'uploaded', createdAt: now, backupTime: Math.floor(now / 1000), readyAt: Infinity, size: 0, fails: false });
+    const entry = this.addEntry({ description, origin: 'uploaded', createdAt: now, backupTime: this.deviceSeconds(now), readyAt: Infinity, size: 0, fails: false });
 
     // Hash and count while receiving: a multi-GiB upload never sits in memory.
     const hash = createHash('sha256');
@@ -381,13 +391,13 @@ export class NpmV1Device {
     this.tokens.revokeAll(); // tokens do not survive the reboot
     // Drop every connection once this answer is out: in-flight requests die as on a real reboot.
     res.once('finish', () => setTimeout(() => this.dropConnections(), 20).unref());
-    sendJson(res, 202, restoreStatusView(restore, previous, now));
+    sendJson(res, 202, restoreStatusView(restore, previous, now, this.settings.clockSkewMs));
   }
 
   private async restoreStatus(_req: IncomingMessage, res: ServerResponse): Promise<void> {
     const latest = this.restoreLog.at(-1);
     const previous = this.restoreLog.at(-2);
-    sendJson(res, 200, restoreStatusView(latest, previous, this.now()));
+    sendJson(res, 200, restoreStatusView(latest, previous, this.now(), this.settings.clockSkewMs));
   }
 
   // ---- helpers ----

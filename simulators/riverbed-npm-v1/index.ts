@@ -29,6 +29,7 @@ export async function startNpmV1Simulator(options: NpmV1SimulatorOptions = {}): 
       uploadProcessingMs: options.uploadProcessingMs ?? 200,
       rebootMs: options.rebootMs ?? 2000,
       rebootRefusals: options.rebootRefusals ?? 0,
+      clockSkewMs: options.clockSkewMs ?? -120_000,
       tokenApi: options.tokenApi ?? '2.0',
       tokenTtlSeconds: options.tokenTtlSeconds ?? 900,
       seed,

@@ -75,12 +75,11 @@ export function restoreState(restore: RestoreEntry, now: number): 'started' | 'c
 }
 
 /**
- * Epoch seconds reported as last_restore_time once done: the end of the reboot, and always at
- * least one second after the start, so "last_restore_time > restore start" holds however the
- * client rounds its own start time.
+ * Epoch seconds reported as last_restore_time once done, on the device's own clock (real time plus
+ * `skewMs`): the end of the reboot, and after the device's own time of the restore request.
  */
-export function lastRestoreTime(restore: RestoreEntry): number {
-  return Math.max(Math.floor(restore.startedAt / 1000) + 1, Math.floor(restore.rebootUntil / 1000));
+export function lastRestoreTime(restore: RestoreEntry, skewMs: number): number {
+  return Math.max(Math.floor((restore.startedAt + skewMs) / 1000) + 1, Math.floor((restore.rebootUntil + skewMs) / 1000));
 }
 
 /** The `restore_status` object for the latest restore (or none yet). */
@@ -88,20 +87,21 @@ export function restoreStatusView(
   latest: RestoreEntry | undefined,
   previous: RestoreEntry | undefined,
   now: number,
+  skewMs: number,
 ): { status: string; last_restore_time: number; status_message: string } {
   if (!latest) return { status: 'not_run', last_restore_time: 0, status_message: 'No restore has been performed' };
   if (restoreState(latest, now) === 'started') {
     return {
       status: 'started',
-      last_restore_time: previous ? lastRestoreTime(previous) : 0,
+      last_restore_time: previous ? lastRestoreTime(previous, skewMs) : 0,
       status_message: `Restore of backup ${latest.backupId} in progress; the system will reboot`,
     };
   }
   if (latest.outcome) {
     const message = latest.outcome.message ?? `Restore of backup ${latest.backupId} ended ${latest.outcome.status} (faults.restoreOutcome)`;
-    return { status: latest.outcome.status, last_restore_time: lastRestoreTime(latest), status_message: message };
+    return { status: latest.outcome.status, last_restore_time: lastRestoreTime(latest, skewMs), status_message: message };
   }
-  return { status: 'completed', last_restore_time: lastRestoreTime(latest), status_message: `Restore of backup ${latest.backupId} completed` };
+  return { status: 'completed', last_restore_time: lastRestoreTime(latest, skewMs), status_message: `Restore of backup ${latest.backupId} completed` };
 }
 
 /** Issued bearer tokens with their expiry (npm.backup 1.0 and 2.0 alike); a reboot or the revoke fault clears them all. */

@@ -18,6 +18,12 @@ export interface NpmV1SimulatorOptions extends SimulatorListenOptions {
    * that must see the reboot set it: a window of rebootMs alone can pass unseen on a loaded machine.
    */
   rebootRefusals?: number;
+  /**
+   * The appliance's clock minus the real one, in ms: `backup_time` and `last_restore_time` are the
+   * device's clock (device-apis.md: never compare them with the runner's alone). Default -120000:
+   * two minutes behind, the less convenient side for a client that compares with its own start.
+   */
+  clockSkewMs?: number;
   /** Which mgmt.aaa token endpoint exists (the other answers 404), default '2.0'. */
   tokenApi?: '2.0' | '1.0';
   /** Token lifetime, default 900 (real devices: about 15 minutes). */

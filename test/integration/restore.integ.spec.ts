@@ -8,7 +8,7 @@ import { drillCommand } from '../../cli/commands/drill';
 import { NOT_CONFIRMED_EXIT, restoreCommand } from '../../cli/commands/restore';
 import { startNpmV1Simulator, type NpmV1Simulator, type NpmV1SimulatorOptions } from '../../simulators/riverbed-npm-v1';
 import { DEFAULT_STORWARE_ENTITIES, startStorwareSimulator } from '../../simulators/storware';
-import { backUp, capture, npmV1Device, writeFixture } from './support/restore-harness';
+import { backUp, capture, FAST_RESTORE_POLL, npmV1Device, writeFixture } from './support/restore-harness';
 
 /**
  * Restores through the CLI, the synthesized restore state machine and the npm.backup 1.0
@@ -129,6 +129,22 @@ describe('backup-runner restore (CLI, restore state machine, npm.backup 1.0 simu
     expect(sim!.requests().filter((r) => r.method !== 'GET' && !r.path.includes('/token')).length).toBe(before);
     expect(sim!.uploads()).toEqual([]);
     expect(sim!.restores()).toEqual([]);
+  });
+
+  it.each([
+    ['10 minutes behind', -600_000],
+    ['10 minutes ahead', 600_000],
+  ])("judges the restore by the device's own clock, %s the runner's", async (_how, clockSkewMs) => {
+    const { sims: [sim], archive, fixture } = await setUp(([s]) => [npmV1Device('ar11', s!, { restorePoll: { ...FAST_RESTORE_POLL, timeoutMinutes: 1 } })], [{ clockSkewMs }]);
+    await backUp(fixture, 'ar11', archive);
+    // An earlier restore, so the device shows a finished restore (its time on its own clock) before this one starts.
+    expect((await restore(fixture, { device: 'ar11', latest: true, confirm: 'ar11' })).code).toBe(0);
+    sim!.faults.restoreOutcome = { status: 'failed', message: 'Restore failed: disk error on ar11-sim' };
+    const { code, out } = await restore(fixture, { device: 'ar11', latest: true, confirm: 'ar11' });
+    // The earlier restore's `completed` is never taken for this one: this one failed, and says so.
+    expect(out).toMatch(/FAILED \(DeviceOperationFailed\) ar11: .*Restore failed: disk error on ar11-sim/);
+    expect(code).toBe(1);
+    expect(sim!.restores().map((r) => r.status)).toEqual(['completed', 'failed']);
   });
 
   it('reports a failed device restore with the device message, and still removes the uploaded copy', async () => {

@@ -22,18 +22,34 @@ const FINAL = new Set(['completed', 'completed_with_errors', 'failed']);
 /** Inferred: the seed lists only `started`; other in-flight words some versions may use. */
 const RUNNING = new Set(['started', 'running', 'in_progress', 'restoring']);
 
+/** How far the device's clock may be off the runner's when no reading of its own clock is at hand. */
+export const NPM_CLOCK_SKEW_ALLOWANCE_SECONDS = 600;
+
 /**
- * What restore_status says about the restore we started at `startedAtSeconds` (epoch seconds).
- * A final status counts only with `last_restore_time` later than that start (device-apis.md):
- * before the reboot the device still shows the previous restore. `confirmed`: whether the device
- * answered our restore request; without that answer, a device that is up and shows no newer
- * restore did not take the request, and waiting longer would only hide it.
+ * Since when a `last_restore_time` (the device's clock) belongs to our restore: after the value
+ * the device itself showed just before our request (`deviceBefore`), which needs no clock at
+ * all; without that reading, after our start on the runner's clock less the skew allowance.
  */
-export function restoreProgressOf(status: NpmRestoreStatus, options: { startedAtSeconds: number; confirmed: boolean }, deviceId: string): RestoreProgress {
+export function restoreAfterSeconds(options: { startedAtSeconds: number; deviceBefore: number | null }): number {
+  return options.deviceBefore ?? options.startedAtSeconds - NPM_CLOCK_SKEW_ALLOWANCE_SECONDS;
+}
+
+/**
+ * What restore_status says about the restore we started. A final status counts only with a
+ * `last_restore_time` later than restoreAfterSeconds (device-apis.md: the device's clock, not the
+ * runner's): before the reboot the device still shows the previous restore. `confirmed`: whether
+ * the device answered our restore request; without that answer, a device that is up and shows no
+ * newer restore did not take the request, and waiting longer would only hide it.
+ */
+export function restoreProgressOf(
+  status: NpmRestoreStatus,
+  options: { startedAtSeconds: number; deviceBefore: number | null; confirmed: boolean },
+  deviceId: string,
+): RestoreProgress {
   const name = status.status?.toLowerCase();
   const last = status.last_restore_time ?? 0;
   const message = status.status_message || undefined;
-  if (name && FINAL.has(name) && last > options.startedAtSeconds) {
+  if (name && FINAL.has(name) && last > restoreAfterSeconds(options)) {
     if (name === 'failed') return { state: 'failed', reason: message ?? 'the device gives no status_message' };
     return { state: 'completed', withErrors: name === 'completed_with_errors', ...(message ? { detail: message } : {}) };
   }

@@ -95,6 +95,9 @@ export function createNpmV1Restore(deps: {
       if (backup.size != null && typeof handle.size === 'number' && backup.size !== handle.size) {
         throw new IntegrityError(`the device holds ${backup.size} bytes for the uploaded backup ${backupId}, not the ${handle.size} sent`, { deviceId });
       }
+      // The device's own last_restore_time before our request: the reference its next one is compared with.
+      const before = parseRestoreStatus(await session.json({ method: 'GET', path: npmV1Paths.restoreStatus }), deviceId, `the answer of GET ${npmV1Paths.restoreStatus}`);
+      const deviceBefore = before.last_restore_time ?? 0;
       const startedAtSeconds = Math.floor(deps.now().getTime() / 1000);
       const request = { method: 'POST' as const, path: npmV1Paths.restore(backupId) };
       try {
@@ -106,15 +109,23 @@ export function createNpmV1Restore(deps: {
         // request twice could restore twice, so it is not repeated: the polls find out.
         if (!(error instanceof DeviceUnreachable)) throw error;
         log.warn('no answer to the restore request; following restore_status to see whether it started', { device: deviceId, error: error.message });
-        return { ...handle, startedAtSeconds, confirmed: false };
+        return { ...handle, startedAtSeconds, deviceBefore, confirmed: false };
       }
       log.info('restore started; the device reboots', { device: deviceId, backupId });
-      return { ...handle, startedAtSeconds, confirmed: true };
+      return { ...handle, startedAtSeconds, deviceBefore, confirmed: true };
     },
 
     async pollRestore(handle: RestoreHandle): Promise<RestoreProgress> {
       const status = parseRestoreStatus(await session.json({ method: 'GET', path: npmV1Paths.restoreStatus }), deviceId, `the answer of GET ${npmV1Paths.restoreStatus}`);
-      return restoreProgressOf(status, { startedAtSeconds: Number(handle.startedAtSeconds ?? 0), confirmed: handle.confirmed !== false }, deviceId);
+      return restoreProgressOf(
+        status,
+        {
+          startedAtSeconds: Number(handle.startedAtSeconds ?? 0),
+          deviceBefore: typeof handle.deviceBefore === 'number' ? handle.deviceBefore : null,
+          confirmed: handle.confirmed !== false,
+        },
+        deviceId,
+      );
     },
 
     async removeUploaded(handle: RestoreHandle): Promise<void> {

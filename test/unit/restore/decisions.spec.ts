@@ -66,14 +66,22 @@ describe('compatibility: device type', () => {
     [{ status: 'completed', last_restore_time: 100 }, { state: 'running' }],
     [{ status: 'failed', last_restore_time: 90 }, { state: 'running' }],
     [{ status: 'not_run', last_restore_time: 0 }, { state: 'running' }],
-  ])('npm.backup 1.0 restore_status %j (restore started at 100) is %j', (status, expected) => {
-    expect(restoreProgressOf(status, { startedAtSeconds: 100, confirmed: true }, 'ar11')).toMatchObject(expected);
+  ])('npm.backup 1.0 restore_status %j (the device showed last_restore_time 100 before the request) is %j', (status, expected) => {
+    // The runner's own clock (startedAtSeconds) is far off the device's and plays no part when the device's own reading is at hand.
+    expect(restoreProgressOf(status, { startedAtSeconds: 5000, deviceBefore: 100, confirmed: true }, 'ar11')).toMatchObject(expected);
+  });
+
+  it.each([
+    [401, 'completed'],
+    [400, 'running'],
+  ])('without the device reading, last_restore_time %i after a start at 1000 on the runner clock (600 s skew allowed) is %s', (last, state) => {
+    expect(restoreProgressOf({ status: 'completed', last_restore_time: last }, { startedAtSeconds: 1000, deviceBefore: null, confirmed: true }, 'ar11').state).toBe(state);
   });
 
   it('an unanswered restore request that the device, up again, does not show is a failure, not an endless wait', () => {
-    expect(restoreProgressOf({ status: 'completed', last_restore_time: 90 }, { startedAtSeconds: 100, confirmed: false }, 'ar11')).toMatchObject({ state: 'failed' });
-    expect(restoreProgressOf({ status: 'started' }, { startedAtSeconds: 100, confirmed: false }, 'ar11')).toMatchObject({ state: 'running' });
-    expect(() => restoreProgressOf({ status: 'exploded' }, { startedAtSeconds: 100, confirmed: true }, 'ar11')).toThrow(/ar11: restore_status has unknown status "exploded"/);
+    expect(restoreProgressOf({ status: 'completed', last_restore_time: 90 }, { startedAtSeconds: 100, deviceBefore: 100, confirmed: false }, 'ar11')).toMatchObject({ state: 'failed' });
+    expect(restoreProgressOf({ status: 'started' }, { startedAtSeconds: 100, deviceBefore: 100, confirmed: false }, 'ar11')).toMatchObject({ state: 'running' });
+    expect(() => restoreProgressOf({ status: 'exploded' }, { startedAtSeconds: 100, deviceBefore: 100, confirmed: true }, 'ar11')).toThrow(/ar11: restore_status has unknown status "exploded"/);
   });
 });
 

@@ -99,13 +99,14 @@ describe('npm.backup 1.0 state rules', () => {
     expect(backupView({ ...generated, fails: true }, device, 2500).status_message).toMatch(/Backup 1 failed on ar11/);
   });
 
-  it('reports last_restore_time strictly after the restore start, however short the reboot', () => {
-    expect(lastRestoreTime({ backupId: '1', startedAt: 1_000_900, rebootUntil: 1_000_950 })).toBe(1001);
-    expect(lastRestoreTime({ backupId: '1', startedAt: 1_000_000, rebootUntil: 1_005_500 })).toBe(1005);
+  it("reports last_restore_time on the device's own clock, after its own time of the request, however short the reboot", () => {
+    expect(lastRestoreTime({ backupId: '1', startedAt: 1_000_900, rebootUntil: 1_000_950 }, 0)).toBe(1001);
+    expect(lastRestoreTime({ backupId: '1', startedAt: 1_000_000, rebootUntil: 1_005_500 }, 0)).toBe(1005);
+    expect(lastRestoreTime({ backupId: '1', startedAt: 1_000_000, rebootUntil: 1_005_500 }, -120_000)).toBe(885);
     const restore = { backupId: '1', startedAt: 1_000_000, rebootUntil: 1_002_000 };
-    expect(restoreStatusView(undefined, undefined, 0)).toMatchObject({ status: 'not_run', last_restore_time: 0 });
-    expect(restoreStatusView(restore, undefined, 1_001_000)).toMatchObject({ status: 'started', last_restore_time: 0 });
-    expect(restoreStatusView(restore, undefined, 1_002_000)).toMatchObject({ status: 'completed', last_restore_time: 1002 });
+    expect(restoreStatusView(undefined, undefined, 0, 0)).toMatchObject({ status: 'not_run', last_restore_time: 0 });
+    expect(restoreStatusView(restore, undefined, 1_001_000, 0)).toMatchObject({ status: 'started', last_restore_time: 0 });
+    expect(restoreStatusView(restore, undefined, 1_002_000, 0)).toMatchObject({ status: 'completed', last_restore_time: 1002 });
   });
 
   it('expires and revokes tokens', () => {

@@ -185,7 +185,8 @@ describe('npm.backup 1.0 simulator: backups', () => {
     expect(created.status).toBe(201);
     const backup = await created.json();
     expect(backup).toMatchObject({ status: 'started', description: 'nightly', hostname: 'ar11-lab', sw_version: '11.9.0', model: expect.any(String), serial: expect.any(String) });
-    expect(backup.backup_time).toBeCloseTo(Date.now() / 1000, -1);
+    // The device's own clock, two minutes behind by default (clockSkewMs).
+    expect(backup.backup_time).toBeCloseTo(Date.now() / 1000 - 120, -1);
     expect(backup).not.toHaveProperty('size');
 
     const early = await h.call('GET', `${API}/backups/items/${backup.id}/file`, { token });
@@ -423,7 +424,7 @@ describe('npm.backup 1.0 simulator: upload and restore', () => {
       { timeout: 10_000, interval: 200 },
     );
 
-    const restoreStart = Date.now() / 1000;
+    const restoreStart = Date.now() / 1000 - 120; // on the device's clock, two minutes behind by default
     const restore = await h.call('POST', `${API}/backups/items/${uploaded.id}/restore`, { token });
     expect(restore.status).toBe(202);
     expect(await restore.json()).toMatchObject({ status: 'started', last_restore_time: 0 });
