@@ -51,6 +51,19 @@ export class DeviceBusy extends BackupRunnerError {
   override name = 'DeviceBusy';
 }
 
+/**
+ * Another run of the runner holds the device (lambdas/state/device-locks.ts): a second backup at
+ * once would collide with it on the device. Never retried or re-run; `holder` names the execution.
+ */
+export class DeviceLocked extends BackupRunnerError {
+  override name = 'DeviceLocked';
+  readonly holder: string | undefined;
+  constructor(message: string, options: { deviceId?: string; cause?: unknown; holder?: string } = {}) {
+    super(message, options);
+    this.holder = options.holder;
+  }
+}
+
 /** The device could not be reached or answered 5xx (refused, reset, timeout, rebooting): retry with back-off. */
 export class DeviceUnreachable extends BackupRunnerError {
   override name = 'DeviceUnreachable';
@@ -119,6 +132,7 @@ export const ERROR_NAMES = {
   timedOut: 'OperationTimedOut',
   config: 'ConfigError',
   secret: 'SecretError',
+  locked: 'DeviceLocked',
 } as const;
 
 /** Errors a later attempt may cure. */
