@@ -2,6 +2,7 @@ import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-s
 import { readableCause } from '../../lambdas/monitoring/execution-outcome';
 import { deviceIdSchema } from '../../lambdas/config/schema';
 import { ConfigError } from '../../lambdas/common/errors';
+import { sfnBackupExecutions } from '../../lambdas/dispatcher/sfn-executions';
 import { manualExecutionName } from '../../lambdas/schedule/execution-names';
 import { formatBytes } from '../output/table';
 import { shortSha256 } from '../conventions/output';
@@ -37,6 +38,16 @@ export async function backupNowCommand(options: BackupNowOptions, io: CommandIo)
   const now = io.now ?? (() => new Date());
   const name = manualExecutionName(options.device, now());
   const arn = executionArn(stack.backupStateMachineArn, name);
+  // One run per device: a second backup at once would collide with the first on the device. The
+  // same listing the dispatcher skips running devices by (RUNNING executions, the device read from
+  // the name or the input), so a manual start and the schedule agree on what "running" means.
+  const running = (await sfnBackupExecutions(clients.sfn, stack.backupStateMachineArn).listRunning()).filter((e) => e.deviceId === options.device);
+  if (running.length > 0) {
+    const names = running.map((e) => e.name).join(', ');
+    io.err.write(`backup-runner backup-now: ${options.device} is being backed up now by execution ${names}; not starting a second backup, which would collide with it on the device\n`);
+    if (options.json) io.out.write(`${JSON.stringify({ device: options.device, status: 'REFUSED', runningExecution: running[0]!.name })}\n`);
+    return 1;
+  }
   try {
     await clients.sfn.send(
       new StartExecutionCommand({ stateMachineArn: stack.backupStateMachineArn, name, input: JSON.stringify({ deviceId: options.device, occurrence: null, trigger: 'manual' }) }),

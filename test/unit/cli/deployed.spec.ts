@@ -6,7 +6,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/config/load';
 import { backupNowCommand } from '../../../cli/deployed/backup-now';
 import { currentState } from '../../../cli/deployed/execution-progress';
@@ -28,6 +28,8 @@ afterEach(() => {
   sfn.reset();
   s3.reset();
 });
+/** No backup running unless a test says so (backup-now lists the running executions first). */
+const nothingRunning = () => sfn.on(ListExecutionsCommand, { statusFilter: 'RUNNING' }).resolves({ executions: [] });
 
 function outputs(extra: Record<string, string> = {}) {
   const all = { ArchiveBucketName: 'acme-backups', ArchivePrefix: 'backups/', BackupStateMachineArn: BACKUP_SM, RestoreStateMachineArn: RESTORE_SM, ...extra };
@@ -88,6 +90,40 @@ describe('stack target', () => {
 });
 
 describe('backup-now', () => {
+  beforeEach(() => {
+    nothingRunning();
+  });
+
+  it.each([
+    ['a scheduled execution', 'ar11-lab-20261122T0200Z', undefined],
+    ['a manual execution', 'ar11-lab-manual-20261122T081000Z', undefined],
+    ['an execution named otherwise, whose input names the device', 'operator-start-1', JSON.stringify({ deviceId: 'ar11-lab' })],
+  ])('refuses a second backup of a device while %s of it runs, naming that execution', async (_what, running, input) => {
+    outputs();
+    sfn.on(ListExecutionsCommand, { statusFilter: 'RUNNING' }).resolves({
+      executions: [
+        { executionArn: `${BACKUP_SM.replace(':stateMachine:', ':execution:')}:${running}`, stateMachineArn: BACKUP_SM, name: running, status: 'RUNNING', startDate: NOW },
+        { executionArn: `${BACKUP_SM.replace(':stateMachine:', ':execution:')}:ar11-lab-2-20261122T0200Z`, stateMachineArn: BACKUP_SM, name: 'ar11-lab-2-20261122T0200Z', status: 'RUNNING', startDate: NOW },
+      ],
+    });
+    if (input) sfn.on(DescribeExecutionCommand).resolves({ input } as never);
+    const { io: streams, text } = io();
+    expect(await backupNowCommand({ device: 'ar11-lab', json: true }, streams)).toBe(1);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(text().err).toBe(`backup-runner backup-now: ar11-lab is being backed up now by execution ${running}; not starting a second backup, which would collide with it on the device\n`);
+    expect(JSON.parse(text().out)).toEqual({ device: 'ar11-lab', status: 'REFUSED', runningExecution: running });
+  });
+
+  it('starts a backup of a device while another device\'s runs', async () => {
+    outputs();
+    sfn.on(ListExecutionsCommand, { statusFilter: 'RUNNING' }).resolves({
+      executions: [{ executionArn: 'a', stateMachineArn: BACKUP_SM, name: 'ar11-lab-2-20261122T0200Z', status: 'RUNNING', startDate: NOW }],
+    });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: NOW });
+    expect(await backupNowCommand({ device: 'ar11-lab' }, io().io)).toBe(0);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
   it('starts a manual execution with the contract input and prints its name', async () => {
     outputs();
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: NOW });
