@@ -421,6 +421,7 @@ export class NpmV2Device {
       return;
     }
     if (!req.complete) return;
+    if (this.faults.uploadKeepsBytes !== undefined && size > this.faults.uploadKeepsBytes) size = this.faults.uploadKeepsBytes;
     const now = this.now();
     const entry: BackupEntry = {
       id: randomUUID(),

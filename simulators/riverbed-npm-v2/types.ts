@@ -33,6 +33,8 @@ export interface NpmV2SimulatorOptions extends SimulatorListenOptions {
 export interface NpmV2Faults {
   /** After N authenticated requests, every token becomes invalid once (401). */
   revokeTokensAfterRequests?: number;
+  /** Uploads keep only their first N bytes (a full disk): the upload's record then shows that size. */
+  uploadKeepsBytes?: number;
   /** The next `count` requests answer this 5xx status (default 503). */
   serverErrors?: { count: number; status?: number };
   /** Backups started while set end `failed` with a status_message. */

@@ -16,6 +16,7 @@ import { expectedNpmV2Digest, startNpmV2Simulator, type NpmV2Simulator, type Npm
 import { useEmbeddedS3, useSshd } from './support/file-fixture';
 import { itWithSshd } from '../support/sshd';
 import { fastRunOverrides } from './support/local-run';
+import { objectStream as archivedStream } from './support/ssh-devices';
 
 /**
  * npm.backup 2.0 end to end: the synthesized state machine with the real steps, the 2.0
@@ -159,6 +160,45 @@ describe('npm.backup 2.0: local backup runs', () => {
     expect(result).toMatchObject({ status: 'FAILED', error: 'DeviceOperationFailed' });
     expect(result.cause).toContain('simulated failure (faults.backupFails)');
     expect(keys).toEqual([]);
+  });
+});
+
+describe('npm.backup 2.0: restore upload faults', () => {
+  async function uploadWith(faults: Record<string, number>) {
+    const { result, bucket, config } = await run({ local: true });
+    expect(result.status).toBe('SUCCEEDED');
+    const manifest = JSON.parse((await readObject(bucket, `${result.key}.manifest.json`)).toString('utf8'));
+    const device = config.devices[0] as NpmV2DeviceConfig;
+    const facts: ArchivedBackupFacts = { deviceType: manifest.device.type, device: {}, size: manifest.object.size, sha256: manifest.object.sha256, contentType: manifest.object.contentType, details: manifest.backup.details };
+    Object.assign(sim!.faults, faults);
+    const http = createDeviceHttpClient(device);
+    const before = sim!.backups().length;
+    let opens = 0;
+    try {
+      const restore = createRiverbedNpmV2Driver({ device, secret: { username: 'admin', password: 'admin' }, http, log: silentLog, now: () => new Date() }).restore!;
+      const outcome = await restore
+        .uploadBackup({ open: async () => (opens++, archivedStream(s3.client, bucket, result.key!)), size: facts.size, backup: facts })
+        .then((handle) => ({ handle }), (error: unknown) => ({ error: error as Error }));
+      return { outcome, opens, manifest, before };
+    } finally {
+      await http.close();
+    }
+  }
+
+  it('re-opens the archive for the repeat after a 401 on the upload: the device gets every byte once', async () => {
+    // After the login, the first authenticated request (the server lookup) passes, the upload gets 401.
+    const { outcome, opens, manifest } = await uploadWith({ revokeTokensAfterRequests: 1 });
+    expect(outcome).toHaveProperty('handle');
+    expect(opens).toBe(2);
+    const uploads = sim!.backups().filter((b) => b.uploaded);
+    expect(uploads).toEqual([expect.objectContaining({ size: manifest.object.size, sha256: manifest.object.sha256 })]);
+  });
+
+  it('removes the uploaded copy when the device holds another size than was sent', async () => {
+    const { outcome, before } = await uploadWith({ uploadKeepsBytes: 1000 });
+    expect('error' in outcome && outcome.error).toMatchObject({ name: 'IntegrityError', message: expect.stringMatching(/1000 bytes .* removed again/) });
+    expect(sim!.backups().filter((b) => b.uploaded)).toEqual([]);
+    expect(sim!.backups()).toHaveLength(before);
   });
 });
 

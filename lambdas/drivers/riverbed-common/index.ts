@@ -9,3 +9,4 @@ export { NpmSession, errorFromResponse, type RepeatableBody, type SessionRequest
 export { describeNpmError, errorForStatus, parseNpmErrorBody, type NpmErrorBody } from '../riverbed-npm-v1/device-errors';
 export { parseNpmCredentials, type NpmCredentials } from '../riverbed-npm-v1/secret';
 export { checkedSize } from '../riverbed-npm-v1/driver';
+export { reopeningBody } from './reopening-body';

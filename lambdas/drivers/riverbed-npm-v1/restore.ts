@@ -1,4 +1,4 @@
-import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { reopeningBody } from '../riverbed-common/reopening-body';
 import { DeviceBusy, DeviceOperationFailed, DeviceProtocolError, DeviceUnreachable, IntegrityError } from '../../common/errors';
 import type { Log } from '../../common/log';
 import type { ArchivedBackupFacts, RestoreDriver, RestoreHandle, RestoreProgress } from '../driver';
@@ -54,20 +54,7 @@ export function createNpmV1Restore(deps: {
           await deps.deleteById(old.id);
         }
       }
-      const first = await upload.open();
-      let sends = 0;
-      // The session repeats the request once after a 401 with a fresh login: the repeat needs a
-      // fresh stream, and `open` is async, so the second body is a pipe that fills once it opens.
-      const body = (): Readable => {
-        if (sends++ === 0) return first;
-        if (!first.destroyed) first.destroy();
-        const again = new PassThrough();
-        upload.open().then(
-          (stream) => pipeline(stream, again, () => undefined),
-          (error: unknown) => again.destroy(error instanceof Error ? error : new Error(String(error))),
-        );
-        return again;
-      };
+      const body = await reopeningBody(upload.open);
       const response = await session.sendExpectingSuccess({
         method: 'POST',
         path: npmV1Paths.upload,

@@ -2,7 +2,7 @@ import { DeviceProtocolError, IntegrityError } from '../../common/errors';
 import type { Log } from '../../common/log';
 import type { NpmV2DeviceConfig } from '../../config/schema';
 import type { ArchivedBackupFacts, RestoreDriver, RestoreHandle, RestoreProgress } from '../driver';
-import { errorFromResponse, type NpmSession } from '../riverbed-common';
+import { errorFromResponse, reopeningBody, type NpmSession } from '../riverbed-common';
 import { npmV2InferredPaths } from './inferred-paths';
 import { npmV2Paths } from './paths';
 import { restoreProgressFromDeviceStatus } from './progress';
@@ -30,6 +30,14 @@ export function createNpmV2Restore(deps: {
   const { device, session, log } = deps;
   const deviceId = device.id;
 
+  /** Deletes an uploaded copy; already gone is fine. */
+  const removeCopy = async (serverId: number, backupId: string): Promise<void> => {
+    const path = npmV2InferredPaths.deleteCompleted(serverId, backupId);
+    const response = await session.send({ method: 'DELETE', path });
+    if (response.status === 404 || (response.status >= 200 && response.status < 300)) return void (await response.dump());
+    throw await errorFromResponse(deviceId, { method: 'DELETE', path }, response);
+  };
+
   const localServer = async (): Promise<NpmV2Server> => {
     const name = restoreServerName(device);
     if (!name) throw new DeviceProtocolError(`no local server to upload to: set devices[].restoreServer`, { deviceId });
@@ -56,17 +64,19 @@ export function createNpmV2Restore(deps: {
     async uploadBackup(upload): Promise<RestoreHandle> {
       const server = await localServer();
       const path = npmV2Paths.upload(server.id);
-      const body = await upload.open();
-      // A repeat after a 401 would send a spent stream; the size check below refuses what that would leave behind.
+      // A repeat after a 401 gets a fresh stream from the archive, never the spent first one.
+      const body = await reopeningBody(upload.open);
       const response = await session.sendExpectingSuccess({
         method: 'POST',
         path,
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(upload.size), Accept: 'application/json' },
-        body: () => body,
+        body,
       });
       const uploaded = parseCompletedBackup(await response.json(), deviceId, `the answer of POST ${path}`);
       if (uploaded.size != null && uploaded.size !== upload.size) {
-        throw new IntegrityError(`the device holds ${uploaded.size} bytes of the upload ${uploaded.id}, not the ${upload.size} sent`, { deviceId });
+        // The device must not keep a wrong copy that a later restore could pick.
+        await removeCopy(server.id, uploaded.id).catch((error: unknown) => log.warn('could not remove the wrong upload', { device: deviceId, backupId: uploaded.id, error: String(error) }));
+        throw new IntegrityError(`the device holds ${uploaded.size} bytes of the upload ${uploaded.id}, not the ${upload.size} sent; the upload was removed again`, { deviceId });
       }
       log.info('backup uploaded for restore', { device: deviceId, serverId: server.id, backupId: uploaded.id, size: upload.size });
       const details = upload.backup.details;
@@ -97,10 +107,7 @@ export function createNpmV2Restore(deps: {
 
     async removeUploaded(handle: RestoreHandle): Promise<void> {
       const { serverId, backupId } = ids(handle, deviceId);
-      const path = npmV2InferredPaths.deleteCompleted(serverId, backupId);
-      const response = await session.send({ method: 'DELETE', path });
-      if (response.status === 404 || (response.status >= 200 && response.status < 300)) return void (await response.dump());
-      throw await errorFromResponse(deviceId, { method: 'DELETE', path }, response);
+      await removeCopy(serverId, backupId);
     },
   };
 }
