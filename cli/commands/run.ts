@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { DeviceLocks } from '../../lambdas/state/device-locks';
+import { fileConditionalStore } from '../../lambdas/state/file-store';
 import { stderrLog } from '../../lambdas/common/log';
 import { findDevice, loadConfigFile } from '../../lambdas/config/load';
 import type { Presentation } from '../conventions/command-options';
@@ -31,7 +34,9 @@ export async function runCommand(
   const progress = options.json || options.quiet || options.verbose ? { stop() {} } : attachUploadProgress(archive.s3, err);
   try {
     log.info(`archive: ${archive.description}`);
-    const results = await runBackupsLocally({ config, deviceIds: devices.map((d) => d.id), secrets, archive, log });
+    // One run per device, also against another `run` on this machine: the locks are files.
+    const locks = new DeviceLocks(fileConditionalStore(join('.backup-runner', 'state')));
+    const results = await runBackupsLocally({ config, deviceIds: devices.map((d) => d.id), secrets, archive, log, locks });
     progress.stop();
     if (options.json) writeJsonLines(out, results.map(jsonLine));
     else out.write(`${resultTable(results, options.colour ?? false)}\n`);

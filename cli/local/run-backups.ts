@@ -1,5 +1,9 @@
 import { manualExecutionName } from '../../lambdas/schedule/execution-names';
+import { randomUUID } from 'node:crypto';
+import { DeviceLocked } from '../../lambdas/common/errors';
 import { findDevice } from '../../lambdas/config/load';
+import { DeviceLocks } from '../../lambdas/state/device-locks';
+import { memoryConditionalStore } from '../../lambdas/state/memory-store';
 import type { RetryStepResult } from '../../lambdas/workflow/decide-retry';
 import type { StepDeps } from '../../lambdas/workflow/deps';
 import type { BackupExecutionInput, RunState } from '../../lambdas/workflow/run-state';
@@ -20,6 +24,13 @@ export interface LocalRunOptions extends LocalStepOptions {
   onEvent?: (event: unknown) => void;
   /** The backup definition (backupDefinitionFor), when the caller already has it: it does not depend on the devices. */
   definition?: object;
+  /**
+   * The device locks every local run takes before its execution starts and releases when it ends:
+   * one run per device at a time, also across processes with a file store (`run` keeps them under
+   * `.backup-runner/state`). A device whose lock another run holds is not backed up: its result is
+   * FAILED with DeviceLocked naming that run. @default a store in this process's memory
+   */
+  locks?: DeviceLocks;
 }
 
 export interface LocalRunResult {
@@ -77,14 +88,46 @@ function prepareLocalRuns(options: Omit<LocalRunOptions, 'deviceIds' | 'concurre
   return { definition: options.definition ?? backupDefinitionFor(options.config), deps: localStepDeps(options) };
 }
 
+/** Locks of runs that were given none: shared by every run of this process. */
+const processLocks = new DeviceLocks(memoryConditionalStore());
+
 async function runOne(
   definition: object,
   executionName: string,
   input: BackupExecutionInput,
   deps: StepDeps,
-  options: Pick<LocalRunOptions, 'overrides' | 'onEvent'>,
+  options: Pick<LocalRunOptions, 'overrides' | 'onEvent' | 'locks'>,
 ): Promise<LocalRunResult> {
+  const locks = options.locks ?? processLocks;
   const startTime = deps.now();
+  // Execution names are unique per second only: the holder also names this run, so two runs
+  // started in the same second still see each other.
+  const holder = `${executionName} (local run ${randomUUID().slice(0, 8)}, pid ${process.pid})`;
+  const until = new Date(startTime.getTime() + deps.config.workflow.timeoutHours * 3_600_000 + LOCK_MARGIN_MS);
+  try {
+    await locks.acquire(input.deviceId, holder, until);
+  } catch (error) {
+    if (!(error instanceof DeviceLocked)) throw error;
+    return { device: input.deviceId, executionName, status: 'FAILED', error: error.name, cause: error.message, durationMs: 0 };
+  }
+  try {
+    return await runLockedExecution(definition, executionName, input, deps, options, startTime);
+  } finally {
+    await locks.release(input.deviceId, holder).catch(() => undefined);
+  }
+}
+
+/** Time a lock outlives its execution's timeout, so clocks a little apart never free it early. */
+const LOCK_MARGIN_MS = 15 * 60_000;
+
+async function runLockedExecution(
+  definition: object,
+  executionName: string,
+  input: BackupExecutionInput,
+  deps: StepDeps,
+  options: Pick<LocalRunOptions, 'overrides' | 'onEvent'>,
+  startTime: Date,
+): Promise<LocalRunResult> {
   const deviceId = input.deviceId;
   let lastState: RunState | undefined;
   const result = runLocalExecution<RunState | RetryStepResult>({
