@@ -112,7 +112,8 @@ describe.each(CONFIGS)('cdk synth -c config=%s, bundled for real', (config) => {
       }
     }
     expect(failures).toEqual([]);
-  });
+    // One Node start per bundle, one after another: seconds each when idle, far more on a loaded machine.
+  }, 10 * 60_000);
 
   it('deploys Node 24 functions only', () => {
     const runtimes = new Set(
