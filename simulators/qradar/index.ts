@@ -39,6 +39,12 @@ export interface QRadarFaults {
    * service token was revoked meanwhile): a SEC token has no session to renew, so the client must fail.
    */
   unauthorizedAfterRequests?: number;
+  /**
+   * While a restore runs, all console services are stopped (IBM: "all services stop until it
+   * finishes"): every request answers 503, until the restore is done and at least this many were
+   * refused (a count, so a test sees the outage however slow the machine).
+   */
+  servicesDownDuringRestore?: number;
 }
 
 export interface QRadarSimulatorOptions {
@@ -218,6 +224,16 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
   };
 
   const unauthorizedCountdown = new AuthenticatedRequestCountdown();
+  /** Requests refused since the running restore began (faults.servicesDownDuringRestore). */
+  let refusedDuringRestore = 0;
+  const servicesStopped = (): boolean => {
+    const limit = faults.servicesDownDuringRestore;
+    const running = [...restores.values()].find((r) => r.status === 'REQUESTING' || r.status === 'IN_PROGRESS');
+    if (limit === undefined || !running) return false;
+    if (Date.now() >= running.readyAt && refusedDuringRestore >= limit) return false;
+    refusedDuringRestore += 1;
+    return true;
+  };
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://console').pathname;
@@ -230,6 +246,7 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
       faults.serverErrors.count -= 1;
       return error(res, faults.serverErrors.status ?? 503, 1000, 'Simulated server error (faults.serverErrors)');
     }
+    if (servicesStopped()) return error(res, 503, 1000, 'The console services are stopped while a restore runs (faults.servicesDownDuringRestore)');
     if (header('sec') !== token) return error(res, 401, 1002, 'No SEC header present in request or invalid token');
     if (unauthorizedCountdown.reached(faults.unauthorizedAfterRequests)) {
       delete faults.unauthorizedAfterRequests;
@@ -333,6 +350,7 @@ export async function startQRadarSimulator(options: QRadarSimulatorOptions): Pro
         if (record.status !== 'PENDING') return error(res, 409, 1006, `Restore ${record.id} is ${record.status}, not PENDING.`);
         record.status = 'REQUESTING';
         record.readyAt = Date.now() + restoreDuration;
+        refusedDuringRestore = 0;
         return sendJson(res, 200, restoreView(record));
       }
       if (method === 'GET') {

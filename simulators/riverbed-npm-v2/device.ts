@@ -321,7 +321,9 @@ export class NpmV2Device {
       return this.fail(req, res, 400, 'BAD_REQUEST', 'Body must be {name, desc, contents: {config_only, modules?}}');
     }
     const now = this.now();
-    if ([...this.entries.values()].some((e) => e.origin === 'generated' && this.status(e, now) === 'started')) {
+    const foreignBackup = (this.faults.busyStarts ?? 0) > 0;
+    if (foreignBackup) this.faults.busyStarts! -= 1;
+    if (foreignBackup || [...this.entries.values()].some((e) => e.origin === 'generated' && this.status(e, now) === 'started')) {
       return this.fail(req, res, 409, 'BAD_REQUEST', 'Another backup operation is in progress');
     }
     const entry: BackupEntry = {

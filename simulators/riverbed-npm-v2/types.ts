@@ -41,6 +41,8 @@ export interface NpmV2Faults {
   backupFails?: boolean;
   /** Restores started while set end `failed`. */
   restoreFails?: boolean;
+  /** The next `count` backup starts answer 409 "Another backup operation is in progress" (a backup someone else started). */
+  busyStarts?: number;
   rejectCredentials?: boolean;
   /** Downloads from the local server: destroy the socket after this many body bytes. */
   resetDownloadAtByte?: number;

@@ -1,4 +1,5 @@
 import type { LocalRunResult } from '../../../cli/local/run-backups';
+import type { LocalRestoreResult } from '../../../cli/local/run-restore';
 import type { Sshd } from '../../../simulators/common/sshd';
 
 /**
@@ -42,6 +43,11 @@ export interface FaultCase<S> {
   /** Sets the fault on the running simulator just before that phase (the archive is compared from after it). */
   arm?: (device: StartedDevice<S>, context: ArmContext) => void | Promise<void>;
   outcome: Outcome;
+  /**
+   * Throws unless the fault really happened in this case: a case whose fault never bit proves
+   * nothing. Not needed where the outcome itself shows it (the failure the fault causes).
+   */
+  bit?: (device: StartedDevice<S>, runs: CaseRuns) => void | Promise<void>;
   /** The backup's size for this case when not the harness's (an empty file). */
   size?: number;
   /**
@@ -49,6 +55,12 @@ export interface FaultCase<S> {
    * Temporary: remove once the fix has landed.
    */
   pending?: string;
+}
+
+/** The runs of a case: the backup, and the restore when the case has one. */
+export interface CaseRuns {
+  backup: LocalRunResult;
+  restore?: LocalRestoreResult;
 }
 
 /** What a fault's `arm` may use. */

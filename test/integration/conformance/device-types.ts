@@ -10,7 +10,7 @@ import { expectedBackupDigest, startNpmV1Simulator, type NpmV1Simulator } from '
 import { expectedNpmV2Digest, startNpmV2Simulator, type NpmV2Simulator } from '../../../simulators/riverbed-npm-v2';
 import { DEFAULT_STORWARE_ENTITIES, startStorwareSimulator, type StorwareSimulator } from '../../../simulators/storware';
 import { tarFileDigests } from '../support/ssh-devices';
-import { conformanceType, SIZE_FAULTS, type AnyConformanceType, type ConformanceEnv, type FaultName } from './contract';
+import { conformanceType, SIZE_FAULTS, type AnyConformanceType, type CaseRuns, type ConformanceEnv, type FaultName } from './contract';
 
 /**
  * THE conformance table: one row per device type. A new type joins the suite with one row here
@@ -18,6 +18,16 @@ import { conformanceType, SIZE_FAULTS, type AnyConformanceType, type Conformance
  */
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+/** Throws unless the simulator answered `count` (or more) requests with `status`. */
+function answered(requests: ReadonlyArray<{ status: number }>, status: number, count = 1): void {
+  expect(requests.filter((r) => r.status === status).length, `requests answered ${status}`).toBeGreaterThanOrEqual(count);
+}
+/** Throws unless the restore's polls found the device unreachable (the reboot, the services down) at least once. */
+const rodeOutTheOutage = (_device: unknown, { restore }: CaseRuns) => expect(restore?.state?.poll?.unreachablePolls ?? 0).toBeGreaterThan(0);
+
+/** Throws unless the throttled backup took at least most of the two seconds its throttle asks for (slower is fine). */
+const throttled = (_device: unknown, { backup }: CaseRuns) => expect(backup.durationMs).toBeGreaterThanOrEqual(1500);
+
 /** Every restore of a rebooting device is refused this many connections; `down-during-restore` more. */
 const rebootRefusals = (fault: string | undefined) => (fault === 'down-during-restore' ? 6 : 1);
 
@@ -102,7 +112,12 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
     },
     faults: {
       // A token revoked mid-run: a fresh login, and on.
-      'unauthorized-mid-run': { phase: 'backup', arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2), outcome: { archived: true } },
+      'unauthorized-mid-run': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2),
+        outcome: { archived: true },
+        bit: ({ sim }) => answered(sim.requests(), 401),
+      },
       // The same cut on every try, 4 KiB before the end (past the first part of a large backup):
       // retried, then a clear failure; the multipart upload is aborted.
       'reset-mid-download': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.resetDownloadAtByte = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
@@ -112,12 +127,17 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
         arm: ({ sim }, { size }) => void (sim.faults.truncateDownloadAtByte = size - 4096),
         outcome: { failed: 'IntegrityError', message: /ended early: expected \d+ bytes, received \d+/ },
       },
-      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+      'server-error-burst': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }),
+        outcome: { archived: true },
+        bit: ({ sim }) => answered(sim.requests(), 503, 3),
+      },
       // About two seconds for the whole backup, whatever its size.
-      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
+      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true }, bit: throttled },
       'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' } },
       // The reboot refuses six connections in a row: the polls ride it out.
-      'down-during-restore': { phase: 'restore', outcome: { restored: true } },
+      'down-during-restore': { phase: 'restore', outcome: { restored: true }, bit: rodeOutTheOutage },
     },
   }),
 
@@ -166,17 +186,29 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
       expect(uploads.at(-1)?.status).toBe(201);
     },
     faults: {
-      'unauthorized-mid-run': { phase: 'backup', arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2), outcome: { archived: true } },
+      'unauthorized-mid-run': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2),
+        outcome: { archived: true },
+        bit: ({ sim }) => answered(sim.requests(), 401),
+      },
       'reset-mid-download': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.resetDownloadAtByte = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
       'truncated-body': {
         phase: 'backup',
         arm: ({ sim }, { size }) => void (sim.faults.truncateDownloadAtByte = size - 4096),
         outcome: { failed: 'IntegrityError', message: /ended early: expected \d+ bytes, received \d+/ },
       },
-      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
-      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
+      'server-error-burst': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }),
+        outcome: { archived: true },
+        bit: ({ sim }) => answered(sim.requests(), 503, 3),
+      },
+      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true }, bit: throttled },
+      // Another backup operation is in progress (409): busy, retried later.
+      'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.faults.busyStarts = 2), outcome: { archived: true }, bit: ({ sim }) => answered(sim.requests(), 409, 2) },
       'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' } },
-      'down-during-restore': { phase: 'restore', outcome: { restored: true } },
+      'down-during-restore': { phase: 'restore', outcome: { restored: true }, bit: rodeOutTheOutage },
       'host-key-changed': { phase: 'backup', outcome: { failed: 'HostKeyMismatch', message: /SHA256:/ } },
     },
   }),
@@ -239,9 +271,14 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
       'reset-mid-download': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.resetAtOffset = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
       // The backup file reads 4 KiB short of the size the landing host gives for it.
       'truncated-body': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.eofAtOffset = size - 4096), outcome: { failed: 'IntegrityError' } },
-      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.device.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
-      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
-      'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.device.faults.busyPolls = 2), outcome: { archived: true } },
+      'server-error-burst': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.device.faults.serverErrors = { count: 3 }),
+        outcome: { archived: true },
+        bit: ({ sim }) => answered(sim.device.requests(), 503, 3),
+      },
+      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true }, bit: throttled },
+      'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.device.faults.busyPolls = 2), outcome: { archived: true }, bit: ({ sim }) => expect(sim.device.faults.busyPolls).toBe(0) },
       // An earlier run ended in ERROR; `running` still shows it after this run's POST: not this run's verdict.
       'stale-status': {
         phase: 'backup',
@@ -312,11 +349,31 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
         arm: ({ sim }, { size }) => void (sim.ssh.faults.eofAtOffset = size - 4096),
         outcome: { failed: 'IntegrityError', message: /ended early: expected \d+ bytes, received \d+/ },
       },
-      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.device.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
-      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true } },
+      'server-error-burst': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.device.faults.serverErrors = { count: 3 }),
+        outcome: { archived: true },
+        bit: ({ sim }) => answered(sim.device.requests(), 503, 3),
+      },
+      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.ssh.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true }, bit: throttled },
       // 1015: a backup is already running on the console: busy, retried later.
-      'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.device.faults.conflict = { code: 1015, count: 2 }), outcome: { archived: true } },
+      'device-busy': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.device.faults.conflict = { code: 1015, count: 2 }),
+        outcome: { archived: true },
+        bit: ({ sim }) => answered(sim.device.requests(), 409, 2),
+      },
       'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' } },
+      // All console services stop while the restore runs: the polls ride out the 503s.
+      'down-during-restore': {
+        phase: 'restore',
+        arm: ({ sim }) => void (sim.device.faults.servicesDownDuringRestore = 4),
+        outcome: { restored: true },
+        bit: (device, runs) => {
+          answered(device.sim.device.requests(), 503, 4);
+          rodeOutTheOutage(device, runs);
+        },
+      },
       'host-key-changed': { phase: 'backup', outcome: { failed: 'HostKeyMismatch', message: /SHA256:/ } },
     },
   }),
@@ -357,8 +414,18 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
       expect(imports.every((t) => t.state === 'FINISHED')).toBe(true);
     },
     faults: {
-      'unauthorized-mid-run': { phase: 'backup', arm: ({ sim }) => void (sim.faults.expireSessionsAfterRequests = 3), outcome: { archived: true } },
-      'server-error-burst': { phase: 'backup', arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }), outcome: { archived: true } },
+      'unauthorized-mid-run': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.faults.expireSessionsAfterRequests = 3),
+        outcome: { archived: true },
+        bit: ({ sim }) => answered(sim.requests(), 401),
+      },
+      'server-error-burst': {
+        phase: 'backup',
+        arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }),
+        outcome: { archived: true },
+        bit: ({ sim }) => answered(sim.requests(), 503, 3),
+      },
     },
   }),
 ];

@@ -125,7 +125,10 @@ export function useConformanceHarness(): ConformanceHarness {
           await expectArchived(row, device, run, deviceId, s3, bucket, before);
         }
         if (fault && SIZE_FAULTS.includes(fault)) expectUploadPath(commands, backupSize, 'failed' in backupOutcome);
-        if (faultCase?.phase === 'backup') return;
+        if (faultCase?.phase === 'backup') {
+          await faultCase.bit?.(device, { backup: run });
+          return;
+        }
 
         // The restore of the backup just archived: plain, or with the restore-phase fault.
         await faultCase?.arm?.(device, armContext);
@@ -148,6 +151,7 @@ export function useConformanceHarness(): ConformanceHarness {
         }
         // A restore only reads the archive.
         await expectArchiveKept(s3, bucket, archivedBefore, []);
+        await faultCase?.bit?.(device, { backup: run, restore: restored });
       } finally {
         await device.close();
       }
