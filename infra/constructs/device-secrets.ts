@@ -1,35 +1,42 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import type { RunnerConfig } from '../../lambdas/config/schema';
-import { secretFields } from '../../lambdas/config/secret-ref';
-
-/** Every Secrets Manager secret the config refers to (lambdas/config/secret-ref.ts), sorted and without duplicates. */
-export function deviceSecretNames(config: RunnerConfig): string[] {
-  return [...new Set(secretFields(config.devices).map((field) => field.value))].sort();
-}
+import type { SecretScope } from '../../lambdas/config/schema';
+import { nagRegionAccount } from './nag';
 
 /**
- * The ARN pattern that matches exactly one secret by name. Secrets Manager appends "-" and six
- * random characters to every secret's ARN, so `<name>-??????` matches that secret and not
- * `<name>-other` (a trailing `*` would). A full ARN in the config is used as it is.
+ * The ARN pattern of the secrets the scope's grant covers: every secret named `<prefix>...` in the
+ * stack's account and region, or, with a tag only, every secret there (the tag condition narrows it).
+ * One pattern for the whole fleet: the policy does not grow with the number of secrets.
  */
-export function deviceSecretArn(scope: IConstruct, name: string): string {
-  if (name.startsWith('arn:')) return name;
+export function secretScopeArn(scope: IConstruct, secrets: SecretScope): string {
   return Stack.of(scope).formatArn({
     service: 'secretsmanager',
     resource: 'secret',
-    resourceName: `${name}-??????`,
+    resourceName: `${secrets.prefix ?? ''}*`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
 }
 
-/** Lets `grantee` read the values of exactly the secrets the config names, and nothing else. */
-export function grantReadDeviceSecrets(grantee: iam.IGrantable, scope: IConstruct, config: RunnerConfig): iam.Grant {
-  const names = deviceSecretNames(config);
-  return iam.Grant.addToPrincipal({
+/**
+ * Lets `grantee` read the values of the secrets in the config's `secrets` scope: one statement,
+ * on the prefix's ARN pattern, with an `aws:ResourceTag` condition when the scope names a tag. The
+ * config schema has refused every device secret outside the prefix already.
+ */
+export function grantReadDeviceSecrets(grantee: iam.IGrantable & IConstruct, secrets: SecretScope): iam.Grant {
+  const grant = iam.Grant.addToPrincipal({
     grantee,
     actions: ['secretsmanager:GetSecretValue'],
-    resourceArns: names.map((name) => deviceSecretArn(scope, name)),
+    resourceArns: [secretScopeArn(grantee, secrets)],
+    ...(secrets.tag ? { conditions: { StringEquals: { [`aws:ResourceTag/${secrets.tag.key}`]: secrets.tag.value } } } : {}),
   });
+  const { region, account } = nagRegionAccount(grantee);
+  const finding = `arn:<AWS::Partition>:secretsmanager:${region}:${account}:secret:${secrets.prefix ?? ''}*`;
+  Validations.of(grantee).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${finding}]`,
+    reason: secrets.prefix
+      ? `GetSecretValue on the secrets named ${secrets.prefix}... (config secrets.prefix${secrets.tag ? ` and tagged ${secrets.tag.key}=${secrets.tag.value}` : ''}): one statement for any fleet size; the config schema refuses a device secret outside the prefix`
+      : `GetSecretValue only on secrets tagged ${secrets.tag?.key}=${secrets.tag?.value} (config secrets.tag, an aws:ResourceTag condition): one statement for any fleet size`,
+  });
+  return grant;
 }

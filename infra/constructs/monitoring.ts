@@ -11,21 +11,24 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { RunnerConfig } from '../../lambdas/config/schema';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../lambdas/monitoring/events';
 import { METRIC_NAMESPACE, METRIC_SERVICE, METRICS } from '../../lambdas/monitoring/metric-plan';
-import { staleThresholdHours } from '../../lambdas/monitoring/schedule-interval';
+import { smallestThresholdBelow } from '../../lambdas/monitoring/schedule-interval';
 import type { ArchiveBucket } from './archive-bucket';
+import { DeviceHealthTable } from './fleet-health';
 import { acknowledgeExecutionsGrant } from './nag';
 import { PROJECT_ROOT, RunnerFunction } from './runner-function';
 
 /**
  * Observability of the deployed runner, one construct per concern: the alerts topic, the
- * execution reporter (runner events + metrics for every finished execution, failed ones too),
- * the freshness check (age of each scheduled device's newest committed backup), the alarms and
- * the dashboard. Silent failure is the thing to catch: a device whose backups stopped, a
+ * execution reporter (runner events + metrics for every finished execution, failed ones too, and
+ * each device's latest outcome in the health table), the fleet health check (backup ages, stale
+ * and failing device counts, notices naming the devices), the fleet-level alarms and the
+ * dashboard. Nothing here is per device: the template is the same size for 1 or 50,000 devices. Silent failure is the thing to catch: a device whose backups stopped, a
  * dispatcher that no longer ticks, a reporter that no longer reports.
  */
 
@@ -158,6 +161,8 @@ export interface ExecutionReporterProps {
   readonly backupStateMachine: sfn.StateMachine;
   readonly restoreStateMachine: sfn.StateMachine;
   readonly deadLetterQueue: sqs.IQueue;
+  /** Where the reporter keeps each device's latest backup outcome. */
+  readonly healthTable: dynamodb.ITable;
   readonly handlersDir: string;
   readonly logRetention?: logs.RetentionDays;
 }
@@ -185,6 +190,7 @@ export class ExecutionReporter extends Construct {
         BACKUP_STATE_MACHINE_ARN: props.backupStateMachine.stateMachineArn,
         RESTORE_STATE_MACHINE_ARN: props.restoreStateMachine.stateMachineArn,
         POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        HEALTH_TABLE: props.healthTable.tableName,
       },
       // Invoked asynchronously by EventBridge: a report that fails all of Lambda's retries lands here.
       functionProps: { deadLetterQueue: props.deadLetterQueue },
@@ -199,6 +205,7 @@ export class ExecutionReporter extends Construct {
     );
     acknowledgeExecutionsGrant(this.fn, props.backupStateMachine, 'The reporter reads the history of finished backups');
     acknowledgeExecutionsGrant(this.fn, props.restoreStateMachine, 'The reporter reads the history of finished restores');
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.healthTable.tableArn] }));
     this.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [Arn.format({ service: 'events', resource: 'event-bus', resourceName: 'default' }, stack)] }),
     );
@@ -220,6 +227,8 @@ export class ExecutionReporter extends Construct {
 export interface FreshnessCheckProps {
   readonly config: RunnerConfig;
   readonly archive: ArchiveBucket;
+  /** The devices' latest backup outcomes (read with Scan). */
+  readonly healthTable: dynamodb.ITable;
   readonly deadLetterQueue: sqs.IQueue;
   readonly handlersDir: string;
   /** How often the check runs; the stale alarms' period. */
@@ -228,8 +237,10 @@ export interface FreshnessCheckProps {
 }
 
 /**
- * Publishes the age of each scheduled device's newest committed backup, from one listing of the
- * archive keys (the key holds the time: no manifest reads). Reads the listing only.
+ * The fleet health check (lambdas/monitoring/check-freshness.ts): the age of each scheduled
+ * device's newest committed backup from one listing of the archive keys (the key holds the time:
+ * no manifest reads), the count of stale and of failing devices, and a notice naming the devices
+ * whose problem started since the previous run. Reads the listing and the health table only.
  */
 export class FreshnessCheck extends Construct {
   readonly fn: RunnerFunction;
@@ -243,7 +254,12 @@ export class FreshnessCheck extends Construct {
       memoryMb: 512,
       timeout: Duration.minutes(5),
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
-      environment: { ARCHIVE_BUCKET: props.archive.bucket.bucketName, POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE },
+      environment: {
+        ARCHIVE_BUCKET: props.archive.bucket.bucketName,
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        HEALTH_TABLE: props.healthTable.tableName,
+        CHECK_EVERY_MINUTES: String(props.every.toMinutes()),
+      },
       functionProps: { deadLetterQueue: props.deadLetterQueue },
     });
     const prefix = props.archive.prefix;
@@ -254,8 +270,12 @@ export class FreshnessCheck extends Construct {
         ...(prefix ? { conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}),
       }),
     );
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [props.healthTable.tableArn] }));
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [Arn.format({ service: 'events', resource: 'event-bus', resourceName: 'default' }, Stack.of(this))] }),
+    );
     this.rule = new events.Rule(this, 'Rule', {
-      description: `backup-runner: freshness check every ${props.every.toMinutes()} minutes`,
+      description: `backup-runner: fleet health check every ${props.every.toMinutes()} minutes`,
       schedule: events.Schedule.rate(props.every),
       // A late check is worthless once the next has run.
       targets: [new targets.LambdaFunction(this.fn, { deadLetterQueue: props.deadLetterQueue, retryAttempts: 2, maxEventAge: props.every })],
@@ -264,10 +284,8 @@ export class FreshnessCheck extends Construct {
 }
 
 export interface BackupAlarmsProps {
-  readonly config: RunnerConfig;
   readonly topic: sns.ITopic;
-  /** Staleness threshold per scheduled device, hours. */
-  readonly staleHours: ReadonlyMap<string, number>;
+  /** The fleet health check's period: the fleet alarms' period. */
   readonly freshnessEvery: Duration;
   readonly reporter: lambda.IFunction;
   readonly freshness?: lambda.IFunction;
@@ -278,15 +296,17 @@ export interface BackupAlarmsProps {
 }
 
 /**
- * The alarms. Each goes to ALARM once when its problem starts and back to OK when it is over
- * (SNS is told both): per device "latest backup failed" (TreatMissingData IGNORE, so it stays in
- * ALARM between runs until a success), per scheduled device "stale" (newest committed backup
- * older than 1.5x the schedule's interval), and the watchers of the watchers: the freshness
- * heartbeat, reporter and dispatcher errors, undelivered events.
+ * The alarms, all fleet-level (a fleet of any size has the same ones). Each goes to ALARM once when
+ * its problem starts and back to OK when it is over (SNS is told both): devices whose latest
+ * backup failed (FailingDevices >= 1), scheduled devices whose newest committed backup is older
+ * than 1.5x their schedule's longest interval (StaleDevices >= 1), and the watchers of the
+ * watchers: the health check's heartbeat, reporter and dispatcher errors, undelivered events.
+ * Which devices: the "Backups Failing" / "Backups Stale" notices on the same topic name each
+ * device once, in the check run its problem started in; the alarm descriptions say so.
  */
 export class BackupAlarms extends Construct {
-  readonly failing = new Map<string, cw.Alarm>();
-  readonly stale = new Map<string, cw.Alarm>();
+  readonly failing: cw.Alarm;
+  readonly stale: cw.Alarm;
   readonly system: cw.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: BackupAlarmsProps) {
@@ -297,44 +317,35 @@ export class BackupAlarms extends Construct {
       alarm.addOkAction(new cwActions.SnsAction(props.topic));
       return alarm;
     };
-    for (const device of props.config.devices) {
-      this.failing.set(
-        device.id,
-        notify(
-          new cw.Alarm(this, `Failing-${device.id}`, {
-            alarmName: `${stackName}-backup-failing-${device.id}`,
-            alarmDescription: `The latest backup of ${device.id} failed (the "Backup Failed" event has the error). OK again after its next successful backup.${runbook('backup-failing')} Restoring a lost device: docs/restore-runbook.md`,
-            metric: runnerMetric(METRICS.lastBackupFailed, { deviceId: device.id, statistic: 'Maximum', period: Duration.minutes(1) }),
-            threshold: 1,
-            comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluationPeriods: 1,
-            treatMissingData: cw.TreatMissingData.IGNORE,
-          }),
-        ),
+    const countAlarm = (name: string, metricName: string, what: string) =>
+      notify(
+        new cw.Alarm(this, name, {
+          alarmName: `${stackName}-${name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
+          alarmDescription: what,
+          metric: runnerMetric(metricName, { statistic: 'Maximum', period: props.freshnessEvery }),
+          threshold: 1,
+          comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          // A check that does not run is the heartbeat alarm's to report: keep this one's state.
+          treatMissingData: cw.TreatMissingData.IGNORE,
+        }),
       );
-    }
-    for (const [deviceId, hours] of props.staleHours) {
-      this.stale.set(
-        deviceId,
-        notify(
-          new cw.Alarm(this, `Stale-${deviceId}`, {
-            alarmName: `${stackName}-backup-stale-${deviceId}`,
-            alarmDescription: `${deviceId} has no committed backup newer than ${hours} h (1.5x its schedule's longest interval).${runbook('backup-stale')}`,
-            metric: runnerMetric(METRICS.newestBackupAge, { deviceId, statistic: 'Maximum', period: props.freshnessEvery }),
-            threshold: hours,
-            comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluationPeriods: 1,
-            treatMissingData: cw.TreatMissingData.IGNORE,
-          }),
-        ),
-      );
-    }
+    this.failing = countAlarm(
+      'BackupsFailing',
+      METRICS.failingDevices,
+      `Devices whose latest backup failed (FailingDevices). Which ones: the "Backups Failing" notice on this topic names each device once, when it starts failing, with its first failed execution and error; the "Backup Failed" events and the execution history have every run. OK again when every device's latest backup has succeeded.${runbook('backups-failing')} Restoring a lost device: docs/restore-runbook.md`,
+    );
+    this.stale = countAlarm(
+      'BackupsStale',
+      METRICS.staleDevices,
+      `Scheduled devices with no committed backup newer than 1.5x their schedule's longest interval (StaleDevices). Which ones: the "Backups Stale" notice on this topic names each device once, when it goes stale, with its newest backup and threshold; the dashboard graphs every device\'s age. OK again when every device has a fresh backup.${runbook('backups-stale')}`,
+    );
     if (props.freshness) {
       this.system.push(
         notify(
           new cw.Alarm(this, 'FreshnessCheckMissing', {
             alarmName: `${stackName}-freshness-check-missing`,
-            alarmDescription: `The freshness check has not reported for two periods: stale devices would go unnoticed.${runbook('freshness-check-missing')}`,
+            alarmDescription: `The fleet health check has not reported for two periods: failing and stale devices would go unnoticed.${runbook('freshness-check-missing')}`,
             metric: runnerMetric(METRICS.devicesChecked, { statistic: 'SampleCount', period: props.freshnessEvery }),
             threshold: 1,
             comparisonOperator: cw.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -385,21 +396,34 @@ export class BackupAlarms extends Construct {
   }
 
   all(): cw.Alarm[] {
-    return [...this.failing.values(), ...this.stale.values(), ...this.system];
+    return [this.failing, this.stale, ...this.system];
   }
 }
 
-/** Restore outcomes go to the alerts topic as they happen (an operator waits for them). */
-export class RestoreNotifications extends Construct {
+export interface TopicNotificationsProps {
+  readonly alerts: AlertTopic;
+  readonly deadLetterQueue: sqs.IQueue;
+  /** The runner event detail-types (source backup-runner) that go to the topic. */
+  readonly detailTypes: readonly string[];
+  /** The rule is named `<stack>-<ruleName>`: the alerts key lets EventBridge encrypt for this stack's rules only. */
+  readonly ruleName: string;
+  /** The rule's description. */
+  readonly description: string;
+}
+
+/**
+ * Runner events that go to the alerts topic as they happen: restore outcomes (an operator waits
+ * for them) and the fleet health check's notices (which devices the fleet alarms are about).
+ */
+export class TopicNotifications extends Construct {
   readonly rule: events.Rule;
 
-  constructor(scope: Construct, id: string, props: { readonly alerts: AlertTopic; readonly deadLetterQueue: sqs.IQueue }) {
+  constructor(scope: Construct, id: string, props: TopicNotificationsProps) {
     super(scope, id);
     this.rule = new events.Rule(this, 'Rule', {
-      // Named after the stack: the alerts key lets EventBridge encrypt for this stack's rules only.
-      ruleName: `${stackNamePrefix(Stack.of(this))}-restore-outcomes`,
-      description: 'backup-runner: restore outcomes -> alerts topic',
-      eventPattern: { source: [EVENT_SOURCE], detailType: [DETAIL_TYPES.restoreSucceeded, DETAIL_TYPES.restoreFailed] },
+      ruleName: `${stackNamePrefix(Stack.of(this))}-${props.ruleName}`,
+      description: props.description,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [...props.detailTypes] },
       targets: [props.alerts.publishFrom({ deadLetterQueue: props.deadLetterQueue })],
     });
   }
@@ -429,16 +453,19 @@ export class RunnerDashboard extends Construct {
         left: [runnerMetric(METRICS.backupsSucceeded, { statistic: 'Sum', period: hour }), runnerMetric(METRICS.backupsFailed, { statistic: 'Sum', period: hour })],
         width: 12,
       }),
-      new cw.GraphWidget({ title: 'Age of the newest committed backup (hours)', left: [perDevice(METRICS.newestBackupAge, 'Maximum', '')], width: 12 }),
+      new cw.GraphWidget({
+        title: 'Failing and stale devices (fleet)',
+        left: [runnerMetric(METRICS.failingDevices, { statistic: 'Maximum', period: hour }), runnerMetric(METRICS.staleDevices, { statistic: 'Maximum', period: hour })],
+        width: 12,
+      }),
     );
+    this.dashboard.addWidgets(new cw.GraphWidget({ title: 'Age of the newest committed backup (hours)', left: [perDevice(METRICS.newestBackupAge, 'Maximum', '')], width: 24 }));
     this.dashboard.addWidgets(
       new cw.GraphWidget({ title: 'Transfer MB/s per device', left: [perDevice(METRICS.transferThroughput, 'Average', '')], width: 8 }),
       new cw.GraphWidget({ title: 'Backup size (bytes) per device', left: [perDevice(METRICS.backupBytes, 'Maximum', '')], width: 8 }),
       new cw.GraphWidget({ title: 'Backup duration (s) per device', left: [perDevice(METRICS.backupDuration, 'Maximum', '')], width: 8 }),
     );
-    // The widget takes at most 100 alarms; the system alarms and the first devices' come first.
-    const shown = [...props.alarms].slice(0, 100);
-    this.dashboard.addWidgets(new cw.AlarmStatusWidget({ title: 'Alarms', alarms: shown, width: 24, height: Math.min(12, 2 + Math.ceil(shown.length / 4)) }));
+    this.dashboard.addWidgets(new cw.AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 2 + Math.ceil(props.alarms.length / 4) }));
   }
 }
 
@@ -466,61 +493,72 @@ export interface MonitoringProps {
 export class Monitoring extends Construct {
   readonly alerts: AlertTopic;
   readonly undelivered: UndeliveredEventsQueue;
+  readonly health: DeviceHealthTable;
   readonly reporter: ExecutionReporter;
-  readonly freshness: FreshnessCheck | undefined;
+  readonly freshness: FreshnessCheck;
   readonly alarms: BackupAlarms;
   readonly dashboard: RunnerDashboard;
-  /** Staleness threshold (hours) per scheduled device. */
-  readonly staleHours: ReadonlyMap<string, number>;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const handlersDir = props.handlersDir ?? join(PROJECT_ROOT, 'lambdas', 'handlers');
-    this.staleHours = staleThresholdHours(props.config.devices, props.now ?? new Date());
     this.undelivered = new UndeliveredEventsQueue(this, 'Undelivered');
     const dlq = this.undelivered.queue;
     this.alerts = new AlertTopic(this, 'Alerts', { emails: props.config.alerts?.email ?? [], deadLetterQueue: dlq });
+    this.health = new DeviceHealthTable(this, 'DeviceHealth');
     this.reporter = new ExecutionReporter(this, 'Reporter', {
       config: props.config,
       backupStateMachine: props.backupStateMachine,
       restoreStateMachine: props.restoreStateMachine,
       deadLetterQueue: dlq,
+      healthTable: this.health.table,
       handlersDir,
       ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
     });
-    const freshnessEvery = freshnessInterval(this.staleHours);
-    this.freshness =
-      this.staleHours.size > 0
-        ? new FreshnessCheck(this, 'Freshness', {
-            config: props.config,
-            archive: props.archive,
-            deadLetterQueue: dlq,
-            handlersDir,
-            every: freshnessEvery,
-            ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
-          })
-        : undefined;
-    this.alarms = new BackupAlarms(this, 'Alarms', {
+    const freshnessEvery = freshnessInterval(props.config, props.now ?? new Date());
+    this.freshness = new FreshnessCheck(this, 'Freshness', {
       config: props.config,
+      archive: props.archive,
+      healthTable: this.health.table,
+      deadLetterQueue: dlq,
+      handlersDir,
+      every: freshnessEvery,
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+    });
+    this.alarms = new BackupAlarms(this, 'Alarms', {
       topic: this.alerts.topic,
-      staleHours: this.staleHours,
       freshnessEvery,
       reporter: this.reporter.fn,
-      ...(this.freshness ? { freshness: this.freshness.fn } : {}),
+      freshness: this.freshness.fn,
       ...(props.dispatcher ? { dispatcher: props.dispatcher } : {}),
       ...(props.pruner ? { pruner: props.pruner } : {}),
       deadLetterQueue: dlq,
     });
-    new RestoreNotifications(this, 'RestoreNotifications', { alerts: this.alerts, deadLetterQueue: dlq });
-    this.dashboard = new RunnerDashboard(this, 'Dashboard', { alarms: [...this.alarms.system, ...this.alarms.stale.values(), ...this.alarms.failing.values()] });
+    const toTopic = { alerts: this.alerts, deadLetterQueue: dlq };
+    new TopicNotifications(this, 'RestoreNotifications', {
+      ...toTopic,
+      detailTypes: [DETAIL_TYPES.restoreSucceeded, DETAIL_TYPES.restoreFailed],
+      ruleName: 'restore-outcomes',
+      description: 'backup-runner: restore outcomes -> alerts topic',
+    });
+    new TopicNotifications(this, 'FleetNotices', {
+      ...toTopic,
+      detailTypes: [DETAIL_TYPES.backupsFailing, DETAIL_TYPES.backupsStale],
+      ruleName: 'fleet-notices',
+      description: 'backup-runner: devices that started failing or went stale -> alerts topic',
+    });
+    this.dashboard = new RunnerDashboard(this, 'Dashboard', { alarms: this.alarms.all() });
   }
 }
 
+/** Below this staleness threshold (hours), an hourly check would be a large part of a device's allowance. */
+const FREQUENT_CHECK_BELOW_HOURS = 6;
+
 /**
- * How often the freshness check runs: hourly, or every 15 minutes when a device's threshold is
- * under 6 hours (an hourly check would be a large part of its allowance).
+ * How often the fleet health check runs: hourly, or every 15 minutes when a device's staleness
+ * threshold is under 6 hours. Only frequent rules are sampled (smallestThresholdBelow), so a
+ * fleet of 50,000 daily schedules costs a few seconds of synth, not minutes.
  */
-export function freshnessInterval(staleHours: ReadonlyMap<string, number>): Duration {
-  const smallest = Math.min(...staleHours.values());
-  return Duration.minutes(smallest < 6 ? 15 : 60);
+export function freshnessInterval(config: Pick<RunnerConfig, 'devices'>, from: Date): Duration {
+  return Duration.minutes(smallestThresholdBelow(config.devices, from, FREQUENT_CHECK_BELOW_HOURS) !== undefined ? 15 : 60);
 }

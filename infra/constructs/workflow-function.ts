@@ -41,7 +41,7 @@ export function workflowFunction(scope: Construct, props: WorkflowFunctionProps)
     ...(props.deviceFacing && props.devicePlacement ? { placement: props.devicePlacement } : {}),
     ...(props.reservedConcurrency !== undefined ? { functionProps: { reservedConcurrentExecutions: props.reservedConcurrency } } : {}),
   });
-  if (props.deviceFacing) grantReadDeviceSecrets(fn, scope, props.config);
+  if (props.deviceFacing) grantReadDeviceSecrets(fn, props.config.secrets);
   acknowledgeStateMachineTask(fn);
   return fn;
 }

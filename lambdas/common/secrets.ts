@@ -45,7 +45,7 @@ function describeSecretsManagerError(name: string, error: unknown): unknown {
       );
     case 'AccessDeniedException':
       return new SecretError(
-        `not allowed to read secret "${name}": the runner's role needs secretsmanager:GetSecretValue on it (and kms:Decrypt on its key when that is a customer managed KMS key)`,
+        `not allowed to read secret "${name}": the runner may read only the secrets of the config's "secrets" scope (names under secrets.prefix, and tagged secrets.tag when one is set): check the secret's name and tags (and kms:Decrypt on its key when that is a customer managed KMS key)`,
         { cause: error },
       );
     case 'DecryptionFailure':

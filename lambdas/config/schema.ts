@@ -3,6 +3,7 @@ import { ScheduleError, validateSchedule } from '../schedule';
 import { encryptionSchema, lifecycleSchema, objectLockSchema } from './archive-storage';
 import { deviceAddressIssues, deviceUrlIssues, hostKind, hostSchema, networkSchema, urlHost, type NetworkIssue } from './network';
 import { secretRefSchema } from './secret-ref';
+import { DEFAULT_SECRET_PREFIX, secretScopeIssues, secretScopeSchema } from './secret-scope';
 
 /**
  * The config file's schema (see DESIGN.md, "Config file"). Every object is strict, so a
@@ -426,6 +427,8 @@ export const configSchema = z
     network: networkSchema.optional(),
     /** Where alarms and restore events are sent (infra/constructs/monitoring.ts); absent: the SNS topic has no subscription. */
     alerts: alertsSchema.optional(),
+    /** Which Secrets Manager secrets the functions may read (./secret-scope.ts); default: names under backup-runner/. */
+    secrets: secretScopeSchema.default({ prefix: DEFAULT_SECRET_PREFIX }),
   })
   // Runs even when other fields failed (`when`), so a missing `archive` or one bad device does not
   // hide the others' problems: every config error is reported at once. The checks read the devices
@@ -454,6 +457,10 @@ export const configSchema = z
         // A malformed network section is reported at its own path; the address checks need it whole.
       }
       for (const issue of addressIssues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      // One grant covers the fleet (a prefix or a tag), so a secret outside it would be refused at run time: say so now.
+      if (isRecord(config.secrets)) {
+        for (const issue of secretScopeIssues(config.devices, config.secrets)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      }
     },
     { when: (payload) => isRecord(payload.value) && Array.isArray(payload.value.devices) },
   );
@@ -476,6 +483,7 @@ export type RetentionConfig = z.output<typeof retentionSchema>;
 export type WorkflowConfig = z.output<typeof workflowSchema>;
 export type SchedulerConfig = z.output<typeof schedulerSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
+export type { SecretScope } from './secret-scope';
 export type RetryConfig = z.output<typeof retrySchema>;
 export type FlowGatewayDeviceConfig = z.output<typeof riverbedFlowGatewayDeviceSchema>;
 export type QRadarDeviceConfig = z.output<typeof qradarDeviceSchema>;

@@ -85,24 +85,25 @@ export function foreignSecretArns(secretFields: readonly { path: string; value: 
 }
 
 /**
- * Every secret reference in the devices, with its path in the config file (`devices[2].landing.secret`).
+ * Every secret reference in the devices, with its path in the config file (`devices[2].landing.secret`,
+ * and as parts for a schema issue).
  * Besides each device's own `secret`, some device types name further secrets in nested objects (a
  * landing host's `landing.secret`, a filer's `server.secret`); they are found by walking the device
  * for string fields called `secret`, so a new device type is covered without a change here.
  */
-export function secretFields(devices: readonly unknown[]): { path: string; value: string }[] {
-  const found: { path: string; value: string }[] = [];
-  const visit = (value: unknown, path: string): void => {
+export function secretFields(devices: readonly unknown[]): { path: string; pathParts: (string | number)[]; value: string }[] {
+  const found: { path: string; pathParts: (string | number)[]; value: string }[] = [];
+  const visit = (value: unknown, path: string, parts: (string | number)[]): void => {
     if (Array.isArray(value)) {
-      value.forEach((child, index) => visit(child, `${path}[${index}]`));
+      value.forEach((child, index) => visit(child, `${path}[${index}]`, [...parts, index]));
       return;
     }
     if (value === null || typeof value !== 'object') return;
     for (const [key, child] of Object.entries(value)) {
-      if (key === 'secret' && typeof child === 'string' && child !== '') found.push({ path: `${path}.secret`, value: child });
-      else visit(child, `${path}.${key}`);
+      if (key === 'secret' && typeof child === 'string' && child !== '') found.push({ path: `${path}.secret`, pathParts: [...parts, 'secret'], value: child });
+      else visit(child, `${path}.${key}`, [...parts, key]);
     }
   };
-  devices.forEach((device, index) => visit(device, `devices[${index}]`));
+  devices.forEach((device, index) => visit(device, `devices[${index}]`, ['devices', index]));
   return found;
 }

@@ -1,7 +1,9 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { eventBridgeRunnerEventSink, powertoolsMetricSink, sfnExecutionLookup } from '../monitoring/aws-sinks';
+import { dynamoDbHealthStore } from '../monitoring/dynamodb-health-store';
 import type { RunnerEvent } from '../monitoring/events';
 import type { ExecutionStatusChange } from '../monitoring/execution-outcome';
 import type { ReportDeps } from '../monitoring/ports';
@@ -17,7 +19,9 @@ function reportDeps(): ReportDeps {
     metrics: powertoolsMetricSink(),
     events: eventBridgeRunnerEventSink(new EventBridgeClient({})),
     executions: sfnExecutionLookup(new SFNClient({})),
+    health: dynamoDbHealthStore(new DynamoDBClient({}), requireEnv('HEALTH_TABLE')),
     log: powertoolsLog(logger),
+    now: () => new Date(),
   };
   return cached;
 }

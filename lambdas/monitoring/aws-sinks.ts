@@ -40,8 +40,9 @@ export function eventBridgeRunnerEventSink(client: EventBridgeClient, eventBusNa
       );
       if ((answer.FailedEntryCount ?? 0) > 0) {
         const entry = answer.Entries?.find((e) => e.ErrorCode);
-        throw new BackupRunnerError(`EventBridge did not take the "${event.detailType}" event of ${event.detail.executionName}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(), {
-          deviceId: event.detail.deviceId,
+        const of = 'executionName' in event.detail ? ` of ${event.detail.executionName}` : '';
+        throw new BackupRunnerError(`EventBridge did not take the "${event.detailType}" event${of}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(), {
+          ...('deviceId' in event.detail ? { deviceId: event.detail.deviceId } : {}),
         });
       }
     },

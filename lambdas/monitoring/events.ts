@@ -12,6 +12,9 @@ export const DETAIL_TYPES = {
   backupSkipped: 'Backup Skipped',
   restoreSucceeded: 'Restore Succeeded',
   restoreFailed: 'Restore Failed',
+  /** The fleet health check's notices: devices that started failing, or went stale, in its window. */
+  backupsFailing: 'Backups Failing',
+  backupsStale: 'Backups Stale',
 } as const;
 
 export type RunnerDetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
@@ -71,6 +74,34 @@ export interface RestoreFailedDetail extends ExecutionFacts {
   error: string;
   cause: string;
 }
+
+/** At most this many devices are listed in one fleet notice (an EventBridge event holds 256 KB); the counts are whole. */
+export const MAX_LISTED_DEVICES = 100;
+
+/** Common to the fleet health check's notices. */
+interface FleetNoticeFacts {
+  /** The check's window: problems that started in (windowStart, checkedAt] are listed. */
+  windowStart: string;
+  checkedAt: string;
+}
+
+export interface BackupsFailingDetail extends FleetNoticeFacts {
+  /** Devices of the fleet whose latest backup failed (the FailingDevices metric). */
+  failingCount: number;
+  newlyFailingCount: number;
+  /** Those that started failing in the window, each with its first failed execution and error; at most MAX_LISTED_DEVICES. */
+  newlyFailing: { deviceId: string; since: string; executionName: string; error: string; cause: string }[];
+}
+
+export interface BackupsStaleDetail extends FleetNoticeFacts {
+  /** Scheduled devices whose newest committed backup is older than their threshold (the StaleDevices metric). */
+  staleCount: number;
+  newlyStaleCount: number;
+  /** Those that went stale in the window; at most MAX_LISTED_DEVICES. */
+  newlyStale: { deviceId: string; newestBackup: string; ageHours: number; thresholdHours: number }[];
+}
+
+export type FleetNotice = { detailType: 'Backups Failing'; detail: BackupsFailingDetail } | { detailType: 'Backups Stale'; detail: BackupsStaleDetail };
 
 export type RunnerEvent =
   | { detailType: 'Backup Succeeded'; detail: BackupSucceededDetail }

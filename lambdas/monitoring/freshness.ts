@@ -22,16 +22,6 @@ export function newestCommittedByDevice(keys: Iterable<string>, prefix: string):
   return newest;
 }
 
-/** Age in hours (two decimals) of each device's newest committed backup; null for a device with none. */
-export function backupAgesHours(deviceIds: readonly string[], newest: ReadonlyMap<string, Date>, now: Date): Map<string, number | null> {
-  return new Map(
-    deviceIds.map((id) => {
-      const time = newest.get(id);
-      return [id, time ? Math.round(((now.getTime() - time.getTime()) / 3_600_000) * 100) / 100 : null];
-    }),
-  );
-}
-
 /** Every key under the archive prefix (one paginated ListObjectsV2 pass). */
 export async function listArchiveKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];

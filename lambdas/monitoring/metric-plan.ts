@@ -8,8 +8,6 @@ export const METRIC_SERVICE = 'backup-runner';
 export const METRICS = {
   backupsSucceeded: 'BackupsSucceeded',
   backupsFailed: 'BackupsFailed',
-  /** 1 when the device's latest backup failed, 0 when it succeeded: its alarm stays in ALARM until a success. */
-  lastBackupFailed: 'LastBackupFailed',
   backupDuration: 'BackupDurationSeconds',
   backupBytes: 'BackupBytes',
   transferThroughput: 'TransferMegabytesPerSecond',
@@ -17,6 +15,10 @@ export const METRICS = {
   restoresFailed: 'RestoresFailed',
   newestBackupAge: 'NewestBackupAgeHours',
   devicesChecked: 'FreshnessDevicesChecked',
+  /** Devices whose latest backup failed (fleet health check): the BackupsFailing alarm. */
+  failingDevices: 'FailingDevices',
+  /** Scheduled devices whose newest backup is older than their threshold (fleet health check): the BackupsStale alarm. */
+  staleDevices: 'StaleDevices',
 } as const;
 
 export type MetricUnitName = 'Count' | 'Seconds' | 'Bytes' | 'Megabytes/Second' | 'None';
@@ -29,8 +31,8 @@ export interface MetricPoint {
 
 /**
  * What one finished execution adds to CloudWatch: published once with the `deviceId` dimension
- * (per-device graphs and alarms) and once without it (fleet totals). `perDeviceOnly` points are
- * meaningless as fleet sums (LastBackupFailed).
+ * (per-device graphs) and once without it (fleet totals and alarms). No alarm is per device: the
+ * fleet health check counts failing and stale devices (fleet-health.ts).
  */
 export function metricsFor(event: RunnerEvent): { fleet: MetricPoint[]; device: MetricPoint[] } {
   switch (event.detailType) {
@@ -42,14 +44,14 @@ export function metricsFor(event: RunnerEvent): { fleet: MetricPoint[]; device: 
         { name: METRICS.backupBytes, unit: 'Bytes', value: d.size },
         ...(d.megabytesPerSecond !== null ? [{ name: METRICS.transferThroughput, unit: 'Megabytes/Second' as const, value: d.megabytesPerSecond }] : []),
       ];
-      return { fleet: points, device: [...points, { name: METRICS.lastBackupFailed, unit: 'Count', value: 0 }] };
+      return { fleet: points, device: points };
     }
     case 'Backup Failed': {
       const points: MetricPoint[] = [
         { name: METRICS.backupsFailed, unit: 'Count', value: 1 },
         { name: METRICS.backupDuration, unit: 'Seconds', value: event.detail.durationSeconds },
       ];
-      return { fleet: points, device: [...points, { name: METRICS.lastBackupFailed, unit: 'Count', value: 1 }] };
+      return { fleet: points, device: points };
     }
     case 'Restore Succeeded': {
       // A dry run (plan) is not a restore.

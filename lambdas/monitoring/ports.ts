@@ -1,5 +1,6 @@
 import type { Log } from '../common/log';
-import type { RunnerEvent } from './events';
+import type { FleetNotice, RunnerEvent } from './events';
+import type { DeviceHealthStore } from './device-health';
 import type { MetricPoint } from './metric-plan';
 
 /** Where metrics go: Powertools EMF in Lambda, an array in tests. */
@@ -10,7 +11,7 @@ export interface MetricSink {
 
 /** Where runner events go: EventBridge's default bus in Lambda. */
 export interface RunnerEventSink {
-  publish(event: RunnerEvent): Promise<void>;
+  publish(event: RunnerEvent | FleetNotice): Promise<void>;
 }
 
 /** What the event does not carry, read from Step Functions. */
@@ -27,5 +28,8 @@ export interface ReportDeps {
   metrics: MetricSink;
   events: RunnerEventSink;
   executions: ExecutionLookup;
+  /** Where each device's latest backup outcome is kept (the FailingDevices count, once-per-problem notices). */
+  health: DeviceHealthStore;
   log: Log;
+  now: () => Date;
 }

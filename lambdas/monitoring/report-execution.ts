@@ -25,6 +25,8 @@ export async function reportExecution(change: ExecutionStatusChange, deps: Repor
   }
   const event = runnerEventFor(kind, change, extras);
   if (!event) return undefined;
+  // Recorded first: if this fails, the invocation is retried before anything is published twice.
+  if (event.detailType === 'Backup Succeeded' || event.detailType === 'Backup Failed') await recordHealth(event, deps);
   const points = metricsFor(event);
   if (points.fleet.length) deps.metrics.publish(points.fleet);
   if (points.device.length) deps.metrics.publish(points.device, event.detail.deviceId);
@@ -32,6 +34,25 @@ export async function reportExecution(change: ExecutionStatusChange, deps: Repor
   const level = event.detailType.endsWith('Failed') ? 'error' : 'info';
   deps.log[level](event.detailType, { ...event.detail });
   return event;
+}
+
+/** Keeps the device's latest outcome: the fleet health check counts the failing devices and names the new ones once. */
+async function recordHealth(event: Extract<RunnerEvent, { detailType: 'Backup Succeeded' | 'Backup Failed' }>, deps: ReportDeps): Promise<void> {
+  const d = event.detail;
+  if (d.deviceId === 'unknown') return;
+  const transition = await deps.health.record(
+    {
+      deviceId: d.deviceId,
+      executionName: d.executionName,
+      stoppedAt: d.stoppedAt,
+      failed: event.detailType === 'Backup Failed',
+      ...(event.detailType === 'Backup Failed' ? { error: event.detail.error, cause: event.detail.cause } : {}),
+    },
+    deps.now(),
+  );
+  if (transition === 'became-failing') deps.log.warn('device started failing', { deviceId: d.deviceId, executionName: d.executionName });
+  else if (transition === 'recovered') deps.log.info('device recovered', { deviceId: d.deviceId, executionName: d.executionName });
+  else if (transition === 'stale-outcome') deps.log.info('an older outcome than the one recorded; health left as it is', { deviceId: d.deviceId, executionName: d.executionName });
 }
 
 function workflowOf(stateMachineArn: string, deps: ReportDeps): WorkflowKind | undefined {

@@ -29,13 +29,43 @@ export function scheduleIntervalMs(schedule: Schedule, from: Date): number | und
 /** A device is stale when its newest committed backup is older than this factor times its interval. */
 export const STALE_FACTOR = 1.5;
 
-/** The staleness threshold of each scheduled device, in hours (what the alarms compare with). */
+/** The staleness threshold of each scheduled device, in hours (devices with the same rule share one computation). */
 export function staleThresholdHours(devices: readonly DeviceConfig[], from: Date): Map<string, number> {
   const thresholds = new Map<string, number>();
+  const bySchedule = new Map<Schedule, number | undefined>();
   for (const device of devices) {
     if (!device.schedule) continue;
-    const interval = scheduleIntervalMs(parseSchedule(device.schedule.rrule, device.schedule.timezone), from);
-    if (interval !== undefined) thresholds.set(device.id, Math.round(((interval * STALE_FACTOR) / 3_600_000) * 100) / 100);
+    const schedule = parseSchedule(device.schedule.rrule, device.schedule.timezone);
+    if (!bySchedule.has(schedule)) {
+      const interval = scheduleIntervalMs(schedule, from);
+      bySchedule.set(schedule, interval === undefined ? undefined : Math.round(((interval * STALE_FACTOR) / 3_600_000) * 100) / 100);
+    }
+    const hours = bySchedule.get(schedule);
+    if (hours !== undefined) thresholds.set(device.id, hours);
   }
   return thresholds;
+}
+
+/**
+ * The smallest staleness threshold of the devices, in hours, when it is under `belowHours`;
+ * undefined otherwise. Cheap for a large fleet: a schedule whose next gap is long enough cannot
+ * have a threshold that small (its longest gap is at least that one), so only frequent rules are
+ * sampled.
+ */
+export function smallestThresholdBelow(devices: readonly DeviceConfig[], from: Date, belowHours: number): number | undefined {
+  const seen = new Set<Schedule>();
+  let smallest: number | undefined;
+  for (const device of devices) {
+    if (!device.schedule) continue;
+    const schedule = parseSchedule(device.schedule.rrule, device.schedule.timezone);
+    if (seen.has(schedule)) continue;
+    seen.add(schedule);
+    const [a, b] = nextOccurrences(schedule, from, 2);
+    if (!a || !b || (b.getTime() - a.getTime()) * STALE_FACTOR >= belowHours * 3_600_000) continue;
+    const interval = scheduleIntervalMs(schedule, from);
+    if (interval === undefined) continue;
+    const hours = (interval * STALE_FACTOR) / 3_600_000;
+    if (hours < belowHours && (smallest === undefined || hours < smallest)) smallest = hours;
+  }
+  return smallest;
 }

@@ -8,7 +8,7 @@ import { headingAnchors, readPage } from './markdown';
 function alarmDescriptions(): string[] {
   const config = parseConfig({
     archive: { bucket: 'acme-appliance-backups' },
-    devices: [{ id: 'ar11-daily', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 's/a', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2', timezone: 'UTC' } }],
+    devices: [{ id: 'ar11-daily', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'backup-runner/a', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2', timezone: 'UTC' } }],
   });
   const { stack } = buildApp(config, { context: { 'aws:cdk:bundling-stacks': [] } });
   const resources = Template.fromStack(stack).toJSON().Resources as Resources;
@@ -33,8 +33,8 @@ describe('alarm descriptions cite the runbooks', () => {
     }
   });
 
-  it('the backup-failing alarm also cites the restore runbook, at its stable path', () => {
-    const failing = descriptions.filter((d) => d.includes('#backup-failing'));
+  it('the backups-failing alarm also cites the restore runbook, at its stable path', () => {
+    const failing = descriptions.filter((d) => d.includes('#backups-failing'));
     expect(failing).toHaveLength(1);
     expect(failing[0]).toContain('docs/restore-runbook.md');
     expect(readPage('docs/restore-runbook.md')).toMatch(/^# Restore/);

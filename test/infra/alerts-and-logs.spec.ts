@@ -13,7 +13,7 @@ function synthWith(extra: { archive?: Record<string, unknown>; workflow?: Record
   const config = parseConfig({
     archive: { bucket: 'acme-appliance-backups', prefix: 'backups/', ...extra.archive },
     ...(extra.workflow ? { workflow: extra.workflow } : {}),
-    devices: [{ id: 'ar11-daily', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 's/a', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2', timezone: 'UTC' } }],
+    devices: [{ id: 'ar11-daily', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'backup-runner/a', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2', timezone: 'UTC' } }],
   });
   const { stack } = buildApp(config, { context: { 'aws:cdk:bundling-stacks': [] } });
   const template = Template.fromStack(stack);
@@ -55,12 +55,15 @@ describe('alerts that cannot be faked', () => {
     const targeting = Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties!.Targets).includes(`"Ref":"${topicId}"`))
       .map(([id]) => id);
-    expect(targeting).toHaveLength(1);
+    // Restore outcomes and the fleet health check's notices.
+    expect(targeting).toHaveLength(2);
     expect(events).toHaveLength(targeting.length);
-    expect(events[0]!.Condition).toEqual({
-      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-      ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [targeting[0], 'Arn'] } },
-    });
+    expect(events.map((e) => e.Condition)).toEqual(
+      targeting.map((rule) => ({
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } },
+      })),
+    );
     // No other principal may publish: the only other statement is the deny of plain HTTP.
     const others = topicPolicy.Statement.filter((s) => !servicesOf(s).some((p) => ['events.amazonaws.com', 'cloudwatch.amazonaws.com'].includes(p)));
     expect(others).toEqual([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]);

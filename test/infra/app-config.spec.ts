@@ -93,7 +93,7 @@ describe('infra/app.ts', () => {
       foreign,
       `archive: {}
 devices:
-  - { id: ar11-lab, type: riverbed-npm-v1, url: https://ar11.example.net, secret: "arn:aws:secretsmanager:us-west-2:444455556666:secret:ar11-AbCdEf" }
+  - { id: ar11-lab, type: riverbed-npm-v1, url: https://ar11.example.net, secret: "arn:aws:secretsmanager:us-west-2:444455556666:secret:backup-runner/ar11-AbCdEf" }
 `,
     );
     const { status, stderr } = runApp({ CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-central-1' }, { config: foreign });

@@ -2,12 +2,13 @@ import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambdas/config/load';
 import type { RunnerConfig } from '../../lambdas/config/schema';
-import { deviceSecretArn, deviceSecretNames } from '../../infra/constructs/device-secrets';
+import { secretScopeArn } from '../../infra/constructs/device-secrets';
+import { secretScopeIssues } from '../../lambdas/config/secret-scope';
+import { ConfigError } from '../../lambdas/common/errors';
 import { flatten, logicalIdContaining, roleOf, roleStatements, type Resources } from './cfn';
-import { fleetConfig, synth } from './fixtures';
+import { fleetConfig, fleetConfigRaw, synth } from './fixtures';
 
-const secretArn = (name: string) => `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name}-??????`;
-const CONFIGURED_SECRETS = [secretArn('backup-runner/ar11-lab'), secretArn('backup-runner/ar11-lab-2')];
+const SECRET_SCOPE = ['arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:backup-runner/*'];
 const FUNCTIONS = ['StartBackup', 'PollBackup', 'TransferToArchive', 'DeleteDeviceCopy'] as const;
 type FunctionState = (typeof FUNCTIONS)[number] | 'PruneArchive';
 
@@ -22,9 +23,24 @@ describe('least privilege', () => {
   const statementsOf = (state: FunctionState) =>
     roleStatements(resources, roleOf(resources[logicalIdContaining(resources, 'AWS::Lambda::Function', `${state}Function`)]!));
 
-  it.each(FUNCTIONS)('%s may read exactly the configured device secrets', (state) => {
+  it.each(FUNCTIONS)('%s may read the secrets under the configured prefix, in one statement', (state) => {
     const secretStatements = statementsOf(state).filter((s) => s.Action.some((a) => a.startsWith('secretsmanager:')));
-    expect(secretStatements).toEqual([{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: CONFIGURED_SECRETS }]);
+    expect(secretStatements).toEqual([{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: SECRET_SCOPE }]);
+  });
+
+  it('narrows the grant to tagged secrets with secrets.tag (ABAC), with or without a prefix', () => {
+    const tagged = (secrets: Record<string, unknown>) => {
+      const r = resourcesOf(parseConfig({ ...fleetConfigRaw(), secrets }));
+      const fn = r[logicalIdContaining(r, 'AWS::Lambda::Function', 'StartBackupFunction')]!;
+      const policy = Object.values(r).find((p) => p.Type === 'AWS::IAM::Policy' && JSON.stringify(p.Properties?.Roles).includes(roleOf(fn)))!;
+      return (policy.Properties!.PolicyDocument as { Statement: { Action: unknown; Resource: unknown; Condition?: unknown }[] }).Statement.find((st) => st.Action === 'secretsmanager:GetSecretValue')!;
+    };
+    const tagOnly = tagged({ tag: { key: 'backup-runner:fleet', value: 'prod' } });
+    expect(flatten(tagOnly.Resource)).toBe('arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*');
+    expect(tagOnly.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/backup-runner:fleet': 'prod' } });
+    const both = tagged({ prefix: 'backup-runner/', tag: { key: 'team', value: 'netops' } });
+    expect(flatten(both.Resource)).toBe(SECRET_SCOPE[0]);
+    expect(both.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/team': 'netops' } });
   });
 
   it.each(['StartBackup', 'PollBackup', 'DeleteDeviceCopy'] as const)('%s has no other permission', (state) => {
@@ -94,11 +110,13 @@ describe('least privilege', () => {
 
   it('grants S3 to no other role in the stack', () => {
     const transferRole = roleOf(resources[logicalIdContaining(resources, 'AWS::Lambda::Function', 'TransferToArchiveFunction')]!);
+    // The fleet health check lists the archive keys: its list-only grant is held in monitoring.spec.ts.
+    const healthCheckRole = roleOf(resources[logicalIdContaining(resources, 'AWS::Lambda::Function', 'FreshnessCheckFunction')]!);
     // The restore workflow's archive readers are held to their own grants in restore-workflow.spec.ts.
     const otherPolicies = Object.values(resources).filter(
       (r) =>
         r.Type === 'AWS::IAM::Policy' &&
-        ![transferRole, pruneRole].some((role) => JSON.stringify(r.Properties?.Roles).includes(role)) &&
+        ![transferRole, pruneRole, healthCheckRole].some((role) => JSON.stringify(r.Properties?.Roles).includes(role)) &&
         !/"Ref":"RestoreWorkflow/.test(JSON.stringify(r.Properties?.Roles)),
     );
     expect(otherPolicies.length).toBeGreaterThan(0);
@@ -124,45 +142,40 @@ describe('least privilege', () => {
   });
 });
 
-describe('deviceSecretNames', () => {
-  it('lists each device secret once, sorted', () => {
-    const config = parseConfig({
-      archive: {},
-      devices: [
-        { id: 'b', type: 'riverbed-npm-v1', url: 'https://b.example.net', secret: 'shared' },
-        { id: 'a', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'alpha' },
-        { id: 'c', type: 'riverbed-npm-v1', url: 'https://c.example.net', secret: 'shared' },
-      ],
-    });
-    expect(deviceSecretNames(config)).toEqual(['alpha', 'shared']);
+describe('secrets scope in the config', () => {
+  const device = (secret: string, extra: Record<string, unknown> = {}) => ({ id: 'fg-east', type: 'riverbed-npm-v1', url: 'https://fg.example.net', secret, ...extra });
+  const load = (devices: unknown[], secrets?: unknown) => parseConfig({ archive: {}, devices, ...(secrets ? { secrets } : {}) });
+  const issuesOf = (fn: () => unknown): string[] => {
+    try {
+      fn();
+    } catch (error) {
+      if (error instanceof ConfigError) return [...error.issues];
+      throw error;
+    }
+    return [];
+  };
+
+  it('defaults to the prefix backup-runner/ and refuses a device secret outside it, naming the field', () => {
+    expect(load([device('backup-runner/fg-east')]).secrets).toEqual({ prefix: 'backup-runner/' });
+    expect(issuesOf(() => load([device('fg-east')]))).toEqual([expect.stringMatching(/^devices\[0\]\.secret: "fg-east" is outside secrets\.prefix "backup-runner\/"/)]);
   });
 
-  it('includes secrets nested in a device (landing hosts, filers) so new device types are granted too', () => {
-    const config = {
-      ...fleetConfig(),
-      devices: [
-        {
-          ...fleetConfig().devices[0]!,
-          landing: { host: '10.0.0.9', secret: 'backup-runner/landing' },
-          servers: [{ name: 'filer', secret: 'backup-runner/filer' }],
-        },
-      ],
-    } as unknown as RunnerConfig; // the schema has no such device type yet; the walk must not depend on it
-    expect(deviceSecretNames(config)).toEqual(['backup-runner/ar11-lab', 'backup-runner/filer', 'backup-runner/landing']);
-  });
-});
-
-describe('deviceSecretArn', () => {
-  const stack = new Stack(new App(), 'Test', { env: { account: '111122223333', region: 'eu-central-1' } });
-
-  it('matches one secret by name plus the six-character suffix Secrets Manager adds', () => {
-    expect(flatten(stack.resolve(deviceSecretArn(stack, 'backup-runner/ar11')))).toBe(
-      'arn:${AWS::Partition}:secretsmanager:eu-central-1:111122223333:secret:backup-runner/ar11-??????',
-    );
+  it('checks nested secrets (a landing host\'s) and the name inside an ARN', () => {
+    expect(secretScopeIssues([{ secret: 'team/a', landing: { secret: 'other/landing' } }], { prefix: 'team/' }).map((i) => i.path.join('.'))).toEqual(['devices.0.landing.secret']);
+    const arn = 'arn:aws:secretsmanager:eu-central-1:111122223333:secret:backup-runner/fg-east-AbCdEf';
+    expect(issuesOf(() => load([device(arn)]))).toEqual([]);
+    expect(issuesOf(() => load([device('arn:aws:secretsmanager:eu-central-1:111122223333:secret:admin/root-AbCdEf')]))).toEqual([
+      expect.stringMatching(/^devices\[0\]\.secret: .* is outside secrets\.prefix/),
+    ]);
   });
 
-  it('uses a full ARN from the config as it is', () => {
-    const arn = 'arn:aws:secretsmanager:eu-central-1:111122223333:secret:shared/ar11-AbCdEf';
-    expect(deviceSecretArn(stack, arn)).toBe(arn);
+  it('takes any name with a tag only (IAM checks the tag), and refuses a prefix that does not end in "/"', () => {
+    expect(issuesOf(() => load([device('fg-east')], { tag: { key: 'backup-runner', value: 'yes' } }))).toEqual([]);
+    expect(issuesOf(() => load([device('team-a')], { prefix: 'team' }))).toEqual([expect.stringMatching(/^secrets\.prefix: must end with "\/"/)]);
+  });
+
+  it('makes one ARN pattern for the prefix', () => {
+    const stack = new Stack(new App(), 'Test', { env: { account: '111122223333', region: 'eu-central-1' } });
+    expect(flatten(stack.resolve(secretScopeArn(stack, { prefix: 'backup-runner/' })))).toBe('arn:${AWS::Partition}:secretsmanager:eu-central-1:111122223333:secret:backup-runner/*');
   });
 });

@@ -12,9 +12,9 @@ function monitoredConfig(alerts?: Record<string, unknown>) {
     archive: { bucket: 'acme-appliance-backups', prefix: 'backups/' },
     ...(alerts ? { alerts } : {}),
     devices: [
-      { id: 'ar11-daily', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 's/a', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=0', timezone: 'UTC' } },
-      { id: 'ar11-weekdays', type: 'riverbed-npm-v1', url: 'https://b.example.net', secret: 's/b', schedule: { rrule: 'FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=2;BYMINUTE=0', timezone: 'UTC' } },
-      { id: 'ar11-manual', type: 'riverbed-npm-v1', url: 'https://c.example.net', secret: 's/c' },
+      { id: 'ar11-daily', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'backup-runner/a', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=0', timezone: 'UTC' } },
+      { id: 'ar11-weekdays', type: 'riverbed-npm-v1', url: 'https://b.example.net', secret: 'backup-runner/b', schedule: { rrule: 'FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=2;BYMINUTE=0', timezone: 'UTC' } },
+      { id: 'ar11-manual', type: 'riverbed-npm-v1', url: 'https://c.example.net', secret: 'backup-runner/c' },
     ],
   });
 }
@@ -77,46 +77,73 @@ describe('monitoring', () => {
     expect(JSON.stringify(statements)).not.toMatch(/s3:|secretsmanager:/);
   });
 
-  it('alarms once per failing device: latest-backup-failed, kept between runs until a success', () => {
-    for (const id of ['ar11-daily', 'ar11-weekdays', 'ar11-manual']) {
-      expect(alarmNamed(`backup-failing-${id}`)).toMatchObject({
+  it('has two fleet alarms, on the counts of failing and of stale devices, whatever the fleet size', () => {
+    expect(alarms).toHaveLength(7);
+    for (const [name, metric] of [['backups-failing', 'FailingDevices'], ['backups-stale', 'StaleDevices']] as const) {
+      const alarm = alarmNamed(name);
+      expect(alarm).toMatchObject({
         Namespace: 'BackupRunner',
-        MetricName: 'LastBackupFailed',
-        Dimensions: [{ Name: 'deviceId', Value: id }, { Name: 'service', Value: 'backup-runner' }],
+        MetricName: metric,
+        Dimensions: [{ Name: 'service', Value: 'backup-runner' }],
         Statistic: 'Maximum',
+        Period: 3600,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        EvaluationPeriods: 1,
         TreatMissingData: 'ignore',
         AlarmActions: [{ Ref: topicId }],
         OKActions: [{ Ref: topicId }],
       });
+      // The runbook: which devices, and where they are named.
+      expect(String(alarm.AlarmDescription)).toMatch(name === 'backups-failing' ? /"Backups Failing" notice on this topic names each device once/ : /"Backups Stale" notice on this topic names each device once/);
     }
+    expect(JSON.stringify(alarms)).not.toMatch(/ar11-daily|ar11-weekdays|ar11-manual/);
   });
 
-  it('alarms per scheduled device when its newest backup is older than 1.5x the longest gap of its schedule', () => {
-    expect(alarmNamed('backup-stale-ar11-daily')).toMatchObject({ MetricName: 'NewestBackupAgeHours', Threshold: 36, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'ignore', Period: 3600 });
-    // Friday 02:00 to Monday 02:00 is the longest gap: 72 h.
-    expect(alarmNamed('backup-stale-ar11-weekdays')).toMatchObject({ Threshold: 108 });
-    expect(alarms.filter((a) => JSON.stringify(a.Properties?.AlarmName).includes('stale-ar11-manual'))).toHaveLength(0);
-    expect(stack.monitoring.staleHours.get('ar11-daily')).toBe(36);
+  it('sends the health check\'s notices (devices that started failing or went stale) to the topic', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['backup-runner'], 'detail-type': ['Backups Failing', 'Backups Stale'] },
+      Targets: [Match.objectLike({ Arn: { Ref: topicId }, DeadLetterConfig: Match.anyValue() })],
+    });
+  });
+
+  it('keeps device health in an on-demand table the reporter updates and the check scans, nothing more', () => {
+    const tableId = logicalIdContaining(resources, 'AWS::DynamoDB::Table', 'DeviceHealth');
+    expect(resources[tableId]!.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'deviceId', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    const dynamo = (part: string) =>
+      roleStatements(resources, roleOf(resources[logicalIdContaining(resources, 'AWS::Lambda::Function', part)]!)).filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo('ReportFunction')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: [`\${${tableId}.Arn}`] }]);
+    expect(dynamo('FreshnessCheckFunction')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:Scan'], Resource: [`\${${tableId}.Arn}`] }]);
   });
 
   it('watches the watchers: freshness heartbeat, reporter and dispatcher errors, undelivered events', () => {
     expect(alarmNamed('freshness-check-missing')).toMatchObject({ MetricName: 'FreshnessDevicesChecked', TreatMissingData: 'breaching', ComparisonOperator: 'LessThanThreshold' });
+    expect(stack.monitoring.alarms.all()).toHaveLength(7);
     expect(alarmNamed('reporter-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors' });
     expect(alarmNamed('dispatcher-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors' });
     expect(alarmNamed('prune-failed')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors' });
     expect(alarmNamed('undelivered-events')).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', AlarmActions: [{ Ref: topicId }] });
   });
 
-  it('runs the freshness check hourly with list-only access to the archive prefix', () => {
+  it('runs the fleet health check hourly with list-only access to the archive prefix, and tells it its period', () => {
     const fn = logicalIdContaining(resources, 'AWS::Lambda::Function', 'FreshnessCheckFunction');
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fn, 'Arn'] } })] });
+    expect(resources[fn]!.Properties).toMatchObject({ Environment: { Variables: { CHECK_EVERY_MINUTES: '60' } } });
     const statements = roleStatements(resources, roleOf(resources[fn]!)).filter((s) => s.Action.some((a) => a.startsWith('s3:')));
     expect(statements).toEqual([expect.objectContaining({ Action: ['s3:ListBucket'] })]);
-    expect(freshnessInterval(new Map([['a', 4]])).toMinutes()).toBe(15);
-    expect(freshnessInterval(new Map([['a', 36]])).toMinutes()).toBe(60);
+  });
+
+  it('checks every 15 minutes when a device\'s staleness threshold is under 6 hours', () => {
+    const from = new Date('2026-03-01T00:00:00Z');
+    const devices = (rrule: string) => parseConfig({ archive: {}, devices: [{ id: 'a', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'backup-runner/a', schedule: { rrule } }] });
+    // Every 3 hours: threshold 4.5 h.
+    expect(freshnessInterval(devices('FREQ=HOURLY;INTERVAL=3'), from).toMinutes()).toBe(15);
+    expect(freshnessInterval(devices('FREQ=HOURLY;INTERVAL=4'), from).toMinutes()).toBe(60);
+    expect(freshnessInterval(devices('FREQ=DAILY'), from).toMinutes()).toBe(60);
   });
 
   it('sends restore outcomes to the topic', () => {

@@ -218,7 +218,7 @@ devices:
   });
 
   it('warns when the rules outgrow the default quota of 60', () => {
-    const many = Array.from({ length: 61 }, (_, i) => ({ id: `ar-${i}`, type: 'riverbed-npm-v1', url: `https://10.3.0.${i + 1}`, secret: 's' }));
+    const many = Array.from({ length: 61 }, (_, i) => ({ id: `ar-${i}`, type: 'riverbed-npm-v1', url: `https://10.3.0.${i + 1}`, secret: 'backup-runner/s' }));
     const config = parseConfig({ archive: { bucket: 'acme-appliance-backups' }, devices: many, network: NAT });
     const stack = new Stack(new App());
     new DeviceNetwork(stack, 'Net', { network: config.network!, devices: config.devices });

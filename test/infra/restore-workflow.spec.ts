@@ -35,7 +35,8 @@ const statementsOf = (name: string): Statement[] => roleStatements(resources, ro
 const SECRETS: Statement = {
   Effect: 'Allow',
   Action: ['secretsmanager:GetSecretValue'],
-  Resource: ['backup-runner/ar11-lab', 'backup-runner/ar11-lab-2'].map((n) => `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${n}-??????`),
+  // The config's secrets scope (default prefix backup-runner/): one pattern for the whole fleet.
+  Resource: ['arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:backup-runner/*'],
 };
 const READ: Statement = { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [`\${${bucketId}.Arn}/backups/*`] };
 

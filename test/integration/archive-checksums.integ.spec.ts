@@ -119,7 +119,7 @@ describe.runIf(RUN)('full-object checksums and tags on moto_server', () => {
             id: 'ar11',
             type: 'riverbed-npm-v1',
             url: sim.url,
-            secret: 's',
+            secret: 'backup-runner/s',
             tls: { fingerprint256: sim.fingerprint256 },
             poll: { intervalSeconds: 1, maxIntervalSeconds: 1, timeoutMinutes: 5 },
           },
@@ -127,7 +127,7 @@ describe.runIf(RUN)('full-object checksums and tags on moto_server', () => {
       });
       const [result] = await runBackupsLocally({
         config,
-        secrets: staticSecretSource({ s: { username: 'admin', password: 'admin' } }),
+        secrets: staticSecretSource({ 'backup-runner/s': { username: 'admin', password: 'admin' } }),
         archive: { bucket, s3, checksum: 'CRC64NVME' },
         log: silentLog,
         overrides: { waitTimeOverrides: { WaitForDevice: 50 } },

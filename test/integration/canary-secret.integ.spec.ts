@@ -213,7 +213,7 @@ describe('no secret on any failing path, for every device type', () => {
         });
         return {
           upstream: sim.url,
-          device: { type: 'riverbed-flow-gateway', landing: { host: sshd.host, port: sshd.port, path, hostKey: sshd.hostKeyFingerprint, secret: 'landing' } },
+          device: { type: 'riverbed-flow-gateway', landing: { host: sshd.host, port: sshd.port, path, hostKey: sshd.hostKeyFingerprint, secret: 'backup-runner/landing' } },
           secrets: { username: 'admin', password: canary('password'), securityPassword: canary('securityPassword') },
           close: () => sim.close(),
         };
@@ -250,7 +250,7 @@ describe('no secret on any failing path, for every device type', () => {
           upstream: sim.url,
           device: {
             type: 'riverbed-npm-v2',
-            server: { name: 's3-landing', host: sshd.host, port: sshd.port, path, hostKey: sshd.hostKeyFingerprint, secret: 'landing' },
+            server: { name: 's3-landing', host: sshd.host, port: sshd.port, path, hostKey: sshd.hostKeyFingerprint, secret: 'backup-runner/landing' },
             contents: { configOnly: true },
           },
           secrets: { username: 'admin', password: canary('password') },
@@ -298,11 +298,11 @@ describe('no secret on any failing path, for every device type', () => {
       const id = `${type.replace('riverbed-', '')}-${failure}`.replace(/[^a-z0-9-]/g, '-').slice(0, 40);
       const config = parseConfig({
         archive: { bucket, prefix: 'backups/' },
-        devices: [{ id, url: front.url, secret: 'device', tls: { fingerprint256: front.fingerprint256 }, ...fast, ...started.device }],
+        devices: [{ id, url: front.url, secret: 'backup-runner/device', tls: { fingerprint256: front.fingerprint256 }, ...fast, ...started.device }],
       });
       // The landing host or filer account: the key sshd does not know (so ssh-auth fails), a canary password.
       const landing = { username: sshd.username, privateKey: strangerKey, passphrase: canary('passphrase'), password: canary('landing-password') };
-      const secrets = staticSecretSource({ device: started.secrets, landing });
+      const secrets = staticSecretSource({ 'backup-runner/device': started.secrets, 'backup-runner/landing': landing });
 
       const logs: string[] = [];
       const events: string[] = [];

@@ -94,7 +94,7 @@ describe('where config and secrets come from', () => {
   it('through the CLI: the environment variable and ./backup-runner.yaml are found; none is a usage error', async () => {
     expect((await cli(['list', '--json'], { BACKUP_RUNNER_CONFIG: config })).code).toBe(0);
     const local = await mkdtemp(join(dir, 'cwd-'));
-    await writeFile(join(local, 'backup-runner.yaml'), `archive: { bucket: conventions, s3: { endpoint: "${s3.endpoint}" } }\ndevices:\n  - { id: fw1, type: riverbed-npm-v1, url: "https://127.0.0.1:9", secret: s }\n`);
+    await writeFile(join(local, 'backup-runner.yaml'), `archive: { bucket: conventions, s3: { endpoint: "${s3.endpoint}" } }\ndevices:\n  - { id: fw1, type: riverbed-npm-v1, url: "https://127.0.0.1:9", secret: backup-runner/s }\n`);
     expect((await cli(['list', '--json'], {}, local)).code).toBe(0);
     const none = await cli(['list'], {}, await mkdtemp(join(dir, 'empty-')));
     expect(none.code).toBe(2);
@@ -106,7 +106,7 @@ describe('where config and secrets come from', () => {
     await expect(noCredentials.get('backup-runner/ar11')).rejects.toThrow(/no AWS credentials to read secret "backup-runner\/ar11".*--secrets FILE, or BACKUP_RUNNER_SECRETS=FILE.*AWS_PROFILE/);
     const devices = parseConfig({
       archive: {},
-      devices: ['a', 'b', 'c'].map((id) => ({ id, type: 'riverbed-npm-v1', url: `https://${id}.example.net`, secret: `s/${id}` })),
+      devices: ['a', 'b', 'c'].map((id) => ({ id, type: 'riverbed-npm-v1', url: `https://${id}.example.net`, secret: `backup-runner/${id}` })),
     }).devices;
     const error = await checkSecretsUpFront(devices, noCredentials).catch((e: unknown) => e);
     expect(String(error)).toMatch(/no AWS credentials/);
@@ -118,6 +118,8 @@ describe('secrets are checked up front, each problem once', () => {
   const devices = () =>
     parseConfig({
       archive: {},
+      // Short secret names: a tag-only secrets scope takes any name.
+      secrets: { tag: { key: 'backup-runner', value: 'yes' } },
       devices: [
         { id: 'ar11', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'shared' },
         { id: 'ar12', type: 'riverbed-npm-v1', url: 'https://b.example.net', secret: 'shared' },

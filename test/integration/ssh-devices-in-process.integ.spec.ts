@@ -84,14 +84,14 @@ describe('Flow Gateway on the in-process SFTP server', () => {
       id: 'fg1',
       type: 'riverbed-flow-gateway',
       url: sim.url,
-      secret: 'fg1',
+      secret: 'backup-runner/fg1',
       tls: { fingerprint256: sim.fingerprint256 },
       poll: { intervalSeconds: 1, maxIntervalSeconds: 1, timeoutMinutes: 1 },
-      landing: { host: ssh.host, port: ssh.port, path: '/srv/landing', hostKey: ssh.hostKeyFingerprint, secret: 'landing' },
+      landing: { host: ssh.host, port: ssh.port, path: '/srv/landing', hostKey: ssh.hostKeyFingerprint, secret: 'backup-runner/landing' },
     };
     const secrets = staticSecretSource({
-      fg1: { username: 'admin', password: 'admin', securityPassword: 'k' },
-      landing: { username: ssh.username, password: ssh.password, privateKey: ssh.clientPrivateKey },
+      'backup-runner/fg1': { username: 'admin', password: 'admin', securityPassword: 'k' },
+      'backup-runner/landing': { username: ssh.username, password: ssh.password, privateKey: ssh.clientPrivateKey },
     });
     const { result, bucket, config, manifest, keys } = await backUp(device, secrets);
     expect(keys).toEqual([result.key, `${result.key}.manifest.json`]);
@@ -109,7 +109,7 @@ describe('Flow Gateway on the in-process SFTP server', () => {
     const dev = config.devices[0] as DeviceConfig;
     const http = createDeviceHttpClient(dev);
     try {
-      const driver = createFlowGatewayDriver({ device: dev, secret: await secrets.get('fg1'), readSecret: (n) => secrets.get(n), http, log: silentLog, now: () => new Date() });
+      const driver = createFlowGatewayDriver({ device: dev, secret: await secrets.get('backup-runner/fg1'), readSecret: (n) => secrets.get(n), http, log: silentLog, now: () => new Date() });
       const { uploaded, started } = await restoreWith(driver, bucket, result.key!, manifest, 'riverbed-flow-gateway');
       expect(String(uploaded.stagingPath)).toMatch(/^\/srv\/landing\/restore-/);
       expect(sim.restores()).toEqual([{ path: uploaded.stagingPath, directory: top, status: 'COMPLETED', message: '' }]);
@@ -139,13 +139,13 @@ describe('QRadar on the in-process SFTP server', () => {
       id: 'qr1',
       type: 'qradar',
       url: sim.url,
-      secret: 'qr1',
+      secret: 'backup-runner/qr1',
       tls: { fingerprint256: sim.fingerprint256 },
       poll: { intervalSeconds: 1, maxIntervalSeconds: 1, timeoutMinutes: 1 },
       backupType: 'CONFIG',
       ssh: { port: ssh.port, hostKey: ssh.hostKeyFingerprint },
     };
-    const secrets = staticSecretSource({ qr1: { token: 't', sshUsername: ssh.username, sshPassword: ssh.password } });
+    const secrets = staticSecretSource({ 'backup-runner/qr1': { token: 't', sshUsername: ssh.username, sshPassword: ssh.password } });
     const { result, bucket, config, manifest } = await backUp(device, secrets);
 
     const [backup] = sim.backups();
@@ -158,7 +158,7 @@ describe('QRadar on the in-process SFTP server', () => {
     const dev = config.devices[0] as DeviceConfig;
     const http = createDeviceHttpClient(dev);
     try {
-      const driver = createQRadarDriver({ device: dev, secret: await secrets.get('qr1'), readSecret: (n) => secrets.get(n), http, log: silentLog, now: () => new Date() });
+      const driver = createQRadarDriver({ device: dev, secret: await secrets.get('backup-runner/qr1'), readSecret: (n) => secrets.get(n), http, log: silentLog, now: () => new Date() });
       const { uploaded, started } = await restoreWith(driver, bucket, result.key!, manifest, 'qradar');
       expect(uploaded).toMatchObject({ uploaded: true, path: backup!.content_file_path });
       expect(sim.restores().at(-1)).toMatchObject({ status: 'SUCCESS', backup_id: uploaded.backupId });

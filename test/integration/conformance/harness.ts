@@ -103,7 +103,7 @@ export function useConformanceHarness(): ConformanceHarness {
       const device = await row.start(env, { size: backupSize, fault, deviceId });
       try {
         const bucket = await bucketOf(row.type, size);
-        const config = parseConfig({ archive: { bucket, prefix: 'backups/' }, devices: [{ id: deviceId, ...DEVICE_DEFAULTS, ...device.config }] });
+        const config = parseConfig({ archive: { bucket, prefix: 'backups/' }, secrets: { prefix: 'conformance/' }, devices: [{ id: deviceId, ...DEVICE_DEFAULTS, ...device.config }] });
         const { backup: backupDefinition, restore: restoreDefinition } = definitionsFor(config);
         const secrets = staticSecretSource(device.secrets);
         const archive = { bucket, s3: s3.client };

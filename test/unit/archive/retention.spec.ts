@@ -187,11 +187,11 @@ describe('effectiveRetention', () => {
   const config = parseConfig({
     archive: { retention: { keepLast: 7, keepDaily: 14 } },
     devices: [
-      { id: 'a', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 's', retention: { keepDaily: 30, keepYearly: 2 } },
-      { id: 'b', type: 'riverbed-npm-v1', url: 'https://b.example.net', secret: 's', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2', timezone: 'Europe/Budapest' } },
+      { id: 'a', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'backup-runner/s', retention: { keepDaily: 30, keepYearly: 2 } },
+      { id: 'b', type: 'riverbed-npm-v1', url: 'https://b.example.net', secret: 'backup-runner/s', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2', timezone: 'Europe/Budapest' } },
     ],
   });
-  const none = parseConfig({ archive: {}, devices: [{ id: 'c', type: 'riverbed-npm-v1', url: 'https://c.example.net', secret: 's' }] });
+  const none = parseConfig({ archive: {}, devices: [{ id: 'c', type: 'riverbed-npm-v1', url: 'https://c.example.net', secret: 'backup-runner/s' }] });
 
   it('overrides the archive policy field by field', () => {
     expect(effectiveRetention(config, config.devices[0]!)).toEqual({ keepLast: 7, keepDaily: 30, keepYearly: 2 });

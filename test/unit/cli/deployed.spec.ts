@@ -177,9 +177,9 @@ describe('status', () => {
   const config = parseConfig({
     archive: { prefix: 'backups/' },
     devices: [
-      { id: 'ar11', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'a', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2', timezone: 'UTC' } },
-      { id: 'ar11-b', type: 'riverbed-npm-v1', url: 'https://b.example.net', secret: 'b', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2', timezone: 'UTC' } },
-      { id: 'fg', type: 'riverbed-npm-v1', url: 'https://c.example.net', secret: 'c' },
+      { id: 'ar11', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'backup-runner/a', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2', timezone: 'UTC' } },
+      { id: 'ar11-b', type: 'riverbed-npm-v1', url: 'https://b.example.net', secret: 'backup-runner/b', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2', timezone: 'UTC' } },
+      { id: 'fg', type: 'riverbed-npm-v1', url: 'https://c.example.net', secret: 'backup-runner/c' },
     ],
   });
 
@@ -209,7 +209,7 @@ describe('status', () => {
     outputs();
     const dir = mkdtempSync(join(tmpdir(), 'status-'));
     const file = join(dir, 'c.json');
-    writeFileSync(file, JSON.stringify({ archive: { prefix: 'backups/' }, devices: [{ id: 'ar11', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'a', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2' } }] }));
+    writeFileSync(file, JSON.stringify({ archive: { prefix: 'backups/' }, devices: [{ id: 'ar11', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'backup-runner/a', schedule: { rrule: 'FREQ=DAILY;BYHOUR=2' } }] }));
     sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: 'a2', stateMachineArn: BACKUP_SM, name: 'ar11-20261122T0200Z', status: 'FAILED', startDate: new Date('2026-11-22T02:00:00Z') }] });
     s3.on(ListObjectsV2Command).resolves({ Contents: [] });
     const { io: streams, text } = io();

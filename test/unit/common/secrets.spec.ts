@@ -57,7 +57,7 @@ describe('secretsManagerSource', () => {
     {
       what: 'access denied',
       error: new SecretsManagerServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: {}, message: 'User is not authorized' }),
-      message: /not allowed to read secret "backup-runner\/ar11-lab": .*secretsmanager:GetSecretValue/,
+      message: /not allowed to read secret "backup-runner\/ar11-lab": .*"secrets" scope.*secrets\.prefix/,
     },
     {
       what: 'a KMS failure',

@@ -47,16 +47,16 @@ describe('secret references', () => {
 
   it('accepts names with every character Secrets Manager allows, and complete ARNs', () => {
     const arn = 'arn:aws:secretsmanager:eu-central-1:111122223333:secret:backup-runner/ar11-AbCdEf';
-    expect(parseConfig(config({ ...NPM_V1, secret: 'team_a/ar11+lab=1.x@site-b' })).devices[0]?.secret).toBe('team_a/ar11+lab=1.x@site-b');
+    expect(parseConfig(config({ ...NPM_V1, secret: 'backup-runner/team_a/ar11+lab=1.x@site-b' })).devices[0]?.secret).toBe('backup-runner/team_a/ar11+lab=1.x@site-b');
     expect(parseConfig(config({ ...NPM_V1, secret: arn })).devices[0]?.secret).toBe(arn);
   });
 
   it('names every secret field with its path, landing and filer secrets included', () => {
     const parsed = parseConfig({ archive: {}, devices: [NPM_V1, FLOW_GATEWAY] });
     expect(secretFields(parsed.devices)).toEqual([
-      { path: 'devices[0].secret', value: 'backup-runner/ar11-lab' },
-      { path: 'devices[1].secret', value: 'backup-runner/fg-east' },
-      { path: 'devices[1].landing.secret', value: 'backup-runner/landing' },
+      { path: 'devices[0].secret', pathParts: ['devices', 0, 'secret'], value: 'backup-runner/ar11-lab' },
+      { path: 'devices[1].secret', pathParts: ['devices', 1, 'secret'], value: 'backup-runner/fg-east' },
+      { path: 'devices[1].landing.secret', pathParts: ['devices', 1, 'landing', 'secret'], value: 'backup-runner/landing' },
     ]);
   });
 

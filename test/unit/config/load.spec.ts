@@ -68,7 +68,7 @@ describe('loadConfigFile', () => {
     writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     writeFileSync(
       join(dir, 'c.yaml'),
-      `archive: { prefix: backups/ }\ndevices:\n  - { id: a1, type: riverbed-npm-v1, url: "https://a1", secret: s, tls: { caFile: ca.pem } }\n`,
+      `archive: { prefix: backups/ }\ndevices:\n  - { id: a1, type: riverbed-npm-v1, url: "https://a1", secret: backup-runner/s, tls: { caFile: ca.pem } }\n`,
     );
     const config = loadConfigFile(join(dir, 'c.yaml'));
     expect(config.devices[0]?.tls).toEqual({ caPem: expect.stringContaining('BEGIN CERTIFICATE') });
@@ -80,7 +80,7 @@ describe('loadConfigFile', () => {
   });
 
   it('names a missing CA file with its field path', () => {
-    writeFileSync(join(dir, 'bad-ca.yaml'), `archive: {}\ndevices:\n  - { id: a1, type: riverbed-npm-v1, url: "https://a1", secret: s, tls: { caFile: missing.pem } }\n`);
+    writeFileSync(join(dir, 'bad-ca.yaml'), `archive: {}\ndevices:\n  - { id: a1, type: riverbed-npm-v1, url: "https://a1", secret: backup-runner/s, tls: { caFile: missing.pem } }\n`);
     expect(() => loadConfigFile(join(dir, 'bad-ca.yaml'))).toThrow(/devices\[0\]\.tls\.caFile: cannot use .*missing\.pem/);
   });
 

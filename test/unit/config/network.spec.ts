@@ -58,8 +58,8 @@ describe('network config', () => {
   });
 
   it.each([
-    ['a landing host that is a mistyped IPv4 address', { ...NPM_V1, id: 'fg', type: 'riverbed-flow-gateway', landing: { host: '10.0.0.300', path: '/srv', hostKey: HOST_KEY, secret: 'l' } }, undefined, 'devices[0].landing.host: must be an IP address or a host name, e.g. 10.0.0.9 or filer.example.net (no port, scheme or path)'],
-    ['a filer host with a port in it', { ...NPM_V1, id: 'ar12', type: 'riverbed-npm-v2', server: { name: 'f', host: '10.0.0.9:22', path: '/srv', hostKey: HOST_KEY, secret: 'l' } }, undefined, 'devices[0].server.host: must be an IP address or a host name'],
+    ['a landing host that is a mistyped IPv4 address', { ...NPM_V1, id: 'fg', type: 'riverbed-flow-gateway', landing: { host: '10.0.0.300', path: '/srv', hostKey: HOST_KEY, secret: 'backup-runner/l' } }, undefined, 'devices[0].landing.host: must be an IP address or a host name, e.g. 10.0.0.9 or filer.example.net (no port, scheme or path)'],
+    ['a filer host with a port in it', { ...NPM_V1, id: 'ar12', type: 'riverbed-npm-v2', server: { name: 'f', host: '10.0.0.9:22', path: '/srv', hostKey: HOST_KEY, secret: 'backup-runner/l' } }, undefined, 'devices[0].server.host: must be an IP address or a host name'],
     ['a URL host that starts with a hyphen', { ...NPM_V1, url: 'https://-ar11.example.net' }, undefined, 'devices[0].url: must be an http:// or https:// URL with a host'],
     ['an unparsable URL beside a network section (reported, no crash)', { ...NPM_V1, url: 'ar11 lab' }, NAT, 'devices[0].url: must be an http:// or https:// URL with a host'],
     ['a loopback device with a VPC', { ...NPM_V1, url: 'https://127.0.0.1:8443' }, NAT, 'devices[0].url: ar11: 127.0.0.1 is a loopback, link-local, multicast or reserved address'],
@@ -127,12 +127,12 @@ describe('deviceAddresses', () => {
 
   it.each([
     ['npm v1 on the default HTTPS port', NPM_V1, [{ host: '10.1.0.5', port: 443, service: 'https', role: 'api', field: ['url'] }]],
-    ['storware on 8181', { id: 'sw', type: 'storware', url: 'https://10.1.0.6:8181', secret: 's', protectedEntities: ['abc'] }, [{ host: '10.1.0.6', port: 8181, service: 'https', role: 'api', field: ['url'] }]],
+    ['storware on 8181', { id: 'sw', type: 'storware', url: 'https://10.1.0.6:8181', secret: 'backup-runner/s', protectedEntities: ['abc'] }, [{ host: '10.1.0.6', port: 8181, service: 'https', role: 'api', field: ['url'] }]],
     ['an http URL on port 80', { ...NPM_V1, url: 'http://ar11.lab', allowInsecureHttp: true }, [{ host: 'ar11.lab', port: 80, service: 'http', role: 'api', field: ['url'] }]],
     ['an IPv6 URL', { ...NPM_V1, url: 'https://[fd00::5]:8443' }, [{ host: 'fd00::5', port: 8443, service: 'https', role: 'api', field: ['url'] }]],
     [
       'a flow gateway and its landing host',
-      { ...NPM_V1, id: 'fg', type: 'riverbed-flow-gateway', url: 'https://fg.corp', landing: { host: '10.0.0.9', port: 2222, path: '/srv', hostKey: HOST_KEY, secret: 'l' } },
+      { ...NPM_V1, id: 'fg', type: 'riverbed-flow-gateway', url: 'https://fg.corp', landing: { host: '10.0.0.9', port: 2222, path: '/srv', hostKey: HOST_KEY, secret: 'backup-runner/l' } },
       [
         { host: 'fg.corp', port: 443, service: 'https', role: 'api', field: ['url'] },
         { host: '10.0.0.9', port: 2222, service: 'ssh', role: 'landing host', field: ['landing', 'host'] },
@@ -140,7 +140,7 @@ describe('deviceAddresses', () => {
     ],
     [
       'an npm v2 device and its remote filer',
-      { ...NPM_V1, id: 'ar12', type: 'riverbed-npm-v2', server: { name: 'f', host: 'filer.corp', path: '/srv', hostKey: HOST_KEY, secret: 'l' } },
+      { ...NPM_V1, id: 'ar12', type: 'riverbed-npm-v2', server: { name: 'f', host: 'filer.corp', path: '/srv', hostKey: HOST_KEY, secret: 'backup-runner/l' } },
       [
         { host: '10.1.0.5', port: 443, service: 'https', role: 'api', field: ['url'] },
         { host: 'filer.corp', port: 22, service: 'ssh', role: 'filer', field: ['server', 'host'] },

@@ -28,7 +28,7 @@ function configWith(devices: { id: string; schedule?: object }[], scheduler: Rec
   return parseConfig({
     archive: { bucket: 'acme-backups' },
     scheduler,
-    devices: devices.map((d) => ({ type: 'riverbed-npm-v1', url: `https://${d.id}.example.net`, secret: `s/${d.id}`, ...d })),
+    devices: devices.map((d) => ({ type: 'riverbed-npm-v1', url: `https://${d.id}.example.net`, secret: `backup-runner/${d.id}`, ...d })),
   });
 }
 

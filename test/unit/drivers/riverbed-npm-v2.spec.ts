@@ -13,7 +13,7 @@ const ORIGIN = 'https://ar12.example.net';
 const API = '/api/npm.backup/2.0';
 const HOST_KEY = `SHA256:${'A'.repeat(43)}`;
 
-const localDevice = riverbedNpmV2DeviceSchema.parse({ id: 'ar12', type: 'riverbed-npm-v2', url: ORIGIN, secret: 's', server: { name: 'local', local: true } });
+const localDevice = riverbedNpmV2DeviceSchema.parse({ id: 'ar12', type: 'riverbed-npm-v2', url: ORIGIN, secret: 'backup-runner/s', server: { name: 'local', local: true } });
 
 const agents: MockAgent[] = [];
 afterEach(async () => {
@@ -119,13 +119,13 @@ describe('npm.backup 2.0 driver (MockAgent)', () => {
 });
 
 describe('npm.backup 2.0 config', () => {
-  const base = { id: 'ar12', type: 'riverbed-npm-v2', url: ORIGIN, secret: 's' };
+  const base = { id: 'ar12', type: 'riverbed-npm-v2', url: ORIGIN, secret: 'backup-runner/s' };
   it('a remote filer needs host, path, hostKey and secret; a local server takes none of them', () => {
     const remote = riverbedNpmV2DeviceSchema.safeParse({ ...base, server: { name: 'f', host: 'h' } });
     expect(remote.success).toBe(false);
     expect(remote.error?.issues.map((i) => i.path.join('.'))).toEqual(['server.path', 'server.hostKey', 'server.secret']);
     expect(riverbedNpmV2DeviceSchema.safeParse({ ...base, server: { name: 'local', local: true, host: 'h' } }).success).toBe(false);
-    const ok = riverbedNpmV2DeviceSchema.parse({ ...base, server: { name: 'f', host: 'h', path: '/srv', hostKey: HOST_KEY, secret: 'l' } });
+    const ok = riverbedNpmV2DeviceSchema.parse({ ...base, server: { name: 'f', host: 'h', path: '/srv', hostKey: HOST_KEY, secret: 'backup-runner/l' } });
     expect(ok.server).toMatchObject({ port: 22, local: false, removeAfterArchive: true });
     expect(ok.contents).toEqual({ configOnly: false });
   });

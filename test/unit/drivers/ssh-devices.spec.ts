@@ -20,8 +20,8 @@ const QR_ORIGIN = 'https://qradar.example.net';
 const config = parseConfig({
   archive: { bucket: 'b-1' },
   devices: [
-    { id: 'fg1', type: 'riverbed-flow-gateway', url: FG_ORIGIN, secret: 'fg', landing: { host: '10.0.0.9', path: '/srv/backups/fg1', hostKey: HOST_KEY, secret: 'landing' } },
-    { id: 'qr1', type: 'qradar', url: QR_ORIGIN, secret: 'qr', ssh: { hostKey: HOST_KEY } },
+    { id: 'fg1', type: 'riverbed-flow-gateway', url: FG_ORIGIN, secret: 'backup-runner/fg', landing: { host: '10.0.0.9', path: '/srv/backups/fg1', hostKey: HOST_KEY, secret: 'backup-runner/landing' } },
+    { id: 'qr1', type: 'qradar', url: QR_ORIGIN, secret: 'backup-runner/qr', ssh: { hostKey: HOST_KEY } },
   ],
 });
 const fgDevice = config.devices[0] as DeviceConfig;
@@ -65,14 +65,14 @@ describe('config', () => {
   });
 
   it.each([
-    [{ landing: { host: 'h', path: 'relative', hostKey: HOST_KEY, secret: 's' } }, /devices\[0\]\.landing\.path: must be an absolute path/],
-    [{ landing: { host: 'h', path: '/x', hostKey: 'AB:CD', secret: 's' } }, /devices\[0\]\.landing\.hostKey: must be an OpenSSH SHA-256 host key fingerprint/],
+    [{ landing: { host: 'h', path: 'relative', hostKey: HOST_KEY, secret: 'backup-runner/s' } }, /devices\[0\]\.landing\.path: must be an absolute path/],
+    [{ landing: { host: 'h', path: '/x', hostKey: 'AB:CD', secret: 'backup-runner/s' } }, /devices\[0\]\.landing\.hostKey: must be an OpenSSH SHA-256 host key fingerprint/],
   ])('refuses %j', (fields, message) => {
-    expect(() => parseConfig({ archive: {}, devices: [{ id: 'fg1', type: 'riverbed-flow-gateway', url: FG_ORIGIN, secret: 's', ...fields }] })).toThrow(message);
+    expect(() => parseConfig({ archive: {}, devices: [{ id: 'fg1', type: 'riverbed-flow-gateway', url: FG_ORIGIN, secret: 'backup-runner/s', ...fields }] })).toThrow(message);
   });
 
   it('refuses a QRadar backupType other than CONFIG or DATA', () => {
-    expect(() => parseConfig({ archive: {}, devices: [{ id: 'q', type: 'qradar', url: QR_ORIGIN, secret: 's', ssh: { hostKey: HOST_KEY }, backupType: 'FULL' }] })).toThrow(/devices\[0\]\.backupType/);
+    expect(() => parseConfig({ archive: {}, devices: [{ id: 'q', type: 'qradar', url: QR_ORIGIN, secret: 'backup-runner/s', ssh: { hostKey: HOST_KEY }, backupType: 'FULL' }] })).toThrow(/devices\[0\]\.backupType/);
   });
 });
 

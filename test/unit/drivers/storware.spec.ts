@@ -207,7 +207,7 @@ describe('storware status rules', () => {
 });
 
 describe('storware config', () => {
-  const base = { id: 's', type: 'storware', url: ORIGIN, secret: 'x', protectedEntities: [E1] };
+  const base = { id: 's', type: 'storware', url: ORIGIN, secret: 'backup-runner/x', protectedEntities: [E1] };
   it('defaults to FULL and needs exactly one restore target', () => {
     expect(storwareDeviceSchema.parse(base).backupType).toBe('FULL');
     expect(storwareDeviceSchema.safeParse({ ...base, restore: {} }).success).toBe(false);

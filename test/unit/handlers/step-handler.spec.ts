@@ -21,7 +21,7 @@ function captureLines(): { lines: () => Record<string, unknown>[]; restore: () =
 describe('stepHandler', () => {
   beforeEach(() => {
     vi.stubEnv('ARCHIVE_BUCKET', 'b');
-    vi.stubEnv('RUNNER_CONFIG_JSON', JSON.stringify({ archive: {}, devices: [{ id: 'ar11-lab', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 's' }] }));
+    vi.stubEnv('RUNNER_CONFIG_JSON', JSON.stringify({ archive: {}, devices: [{ id: 'ar11-lab', type: 'riverbed-npm-v1', url: 'https://a.example.net', secret: 'backup-runner/s' }] }));
   });
   afterEach(() => vi.unstubAllEnvs());
 

@@ -9,7 +9,10 @@ import { parseConfig } from '../../../lambdas/config/load';
 import { eventBridgeRunnerEventSink, powertoolsMetricSink, sfnExecutionLookup } from '../../../lambdas/monitoring/aws-sinks';
 import { checkFreshness } from '../../../lambdas/monitoring/check-freshness';
 import { readableCause, runnerEventFor, type ExecutionStatusChange } from '../../../lambdas/monitoring/execution-outcome';
-import { backupAgesHours, newestCommittedByDevice } from '../../../lambdas/monitoring/freshness';
+import { newestCommittedByDevice } from '../../../lambdas/monitoring/freshness';
+import { memoryHealthStore } from '../../../lambdas/monitoring/memory-health-store';
+import type { FleetNotice, RunnerEvent } from '../../../lambdas/monitoring/events';
+import { buildFleetIndex } from '../../../lambdas/fleet/fleet-index';
 import { metricsFor, type MetricPoint } from '../../../lambdas/monitoring/metric-plan';
 import type { MetricSink } from '../../../lambdas/monitoring/ports';
 import { reportExecution } from '../../../lambdas/monitoring/report-execution';
@@ -98,14 +101,13 @@ describe('runnerEventFor', () => {
 });
 
 describe('metricsFor', () => {
-  it('counts successes and failures per device and fleet-wide; LastBackupFailed only per device', () => {
+  it('counts successes and failures per device and fleet-wide', () => {
     const ok = metricsFor(runnerEventFor('backup', change({}), { transferSeconds: 50 })!);
     expect(ok.fleet.map((p) => p.name)).toEqual(['BackupsSucceeded', 'BackupDurationSeconds', 'BackupBytes', 'TransferMegabytesPerSecond']);
-    expect(ok.device).toContainEqual({ name: 'LastBackupFailed', unit: 'Count', value: 0 });
+    expect(ok.device).toEqual(ok.fleet);
     const failed = metricsFor(runnerEventFor('backup', change({ status: 'FAILED', error: 'X', cause: 'y' }))!);
     expect(failed.fleet).toContainEqual({ name: 'BackupsFailed', unit: 'Count', value: 1 });
-    expect(failed.fleet.find((p) => p.name === 'LastBackupFailed')).toBeUndefined();
-    expect(failed.device).toContainEqual({ name: 'LastBackupFailed', unit: 'Count', value: 1 });
+    expect(failed.device).toEqual(failed.fleet);
   });
 });
 
@@ -126,37 +128,139 @@ describe('scheduleIntervalMs', () => {
   });
 });
 
-describe('freshness', () => {
+class CapturingEvents {
+  readonly published: (RunnerEvent | FleetNotice)[] = [];
+  async publish(event: RunnerEvent | FleetNotice) {
+    this.published.push(event);
+  }
+}
+
+describe('fleet health check', () => {
   const keys = [
     'backups/a/2026/11/20/20261120T020000Z-r1.tar.gz',
     'backups/a/2026/11/20/20261120T020000Z-r1.tar.gz.manifest.json',
     'backups/a/2026/11/21/20261121T020000Z-r2.tar.gz', // never committed
     'backups/b/2026/11/21/20261121T020000Z-r3.tar.gz.manifest.json', // manifest without object
+    'backups/d/2026/11/21/20261121T020000Z-r4.tar.gz',
+    'backups/d/2026/11/21/20261121T020000Z-r4.tar.gz.manifest.json',
     '_backup-runner/dispatcher-state.json',
   ];
+  const HOUR = 3_600_000;
 
   it('takes the newest backup with both object and manifest, per device, from the keys alone', () => {
     const newest = newestCommittedByDevice(keys, 'backups/');
-    expect([...newest]).toEqual([['a', new Date('2026-11-20T02:00:00Z')]]);
-    expect(backupAgesHours(['a', 'b'], newest, new Date('2026-11-21T14:00:00Z'))).toEqual(new Map([['a', 36], ['b', null]]));
+    expect([...newest]).toEqual([
+      ['a', new Date('2026-11-20T02:00:00Z')],
+      ['d', new Date('2026-11-21T02:00:00Z')],
+    ]);
   });
 
-  it('publishes an age per scheduled device that has a backup and a heartbeat', async () => {
+  function fleet() {
+    return buildFleetIndex(
+      parseConfig({
+        archive: { prefix: 'backups/' },
+        devices: ['a', 'b', 'c', 'd'].map((id) => ({ id, type: 'riverbed-npm-v1', url: `https://${id}.example.net`, secret: `backup-runner/${id}`, ...(id !== 'c' ? { schedule: { rrule: 'FREQ=DAILY' } } : {}) })),
+      }).devices,
+    );
+  }
+
+  async function check(at: string, health = memoryHealthStore()) {
     const s3 = mockClient(S3Client);
-    s3.on(ListObjectsV2Command).resolvesOnce({ Contents: keys.slice(0, 2).map((Key) => ({ Key })), IsTruncated: true, NextContinuationToken: 't' }).resolvesOnce({ Contents: keys.slice(2).map((Key) => ({ Key })) });
-    const config = parseConfig({
-      archive: { prefix: 'backups/' },
-      devices: ['a', 'b', 'c'].map((id) => ({ id, type: 'riverbed-npm-v1', url: `https://${id}.example.net`, secret: id, ...(id !== 'c' ? { schedule: { rrule: 'FREQ=DAILY' } } : {}) })),
-    });
+    s3.on(ListObjectsV2Command).resolvesOnce({ Contents: keys.slice(0, 3).map((Key) => ({ Key })), IsTruncated: true, NextContinuationToken: 't' }).resolvesOnce({ Contents: keys.slice(3).map((Key) => ({ Key })) });
     const metrics = new CapturingSink();
-    const outcome = await checkFreshness({ config, archive: { bucket: 'b', s3: new S3Client({}) }, metrics, log: silentLog, now: () => new Date('2026-11-21T14:00:00Z') });
-    expect(outcome).toEqual({ checked: 2, neverBackedUp: ['b'], ages: { a: 36, b: null } });
+    const events = new CapturingEvents();
+    try {
+      const outcome = await checkFreshness(
+        { fleet: fleet(), prefix: 'backups/', archive: { bucket: 'b', s3: new S3Client({}) }, health, metrics, events, log: silentLog },
+        { at: new Date(at), everyMs: HOUR },
+      );
+      expect(s3.commandCalls(ListObjectsV2Command)[1]!.args[0].input).toMatchObject({ Prefix: 'backups/', ContinuationToken: 't' });
+      return { outcome, metrics, events };
+    } finally {
+      s3.restore();
+    }
+  }
+
+  it('publishes each scheduled device\'s age, the stale and failing counts and a heartbeat', async () => {
+    const { outcome, metrics, events } = await check('2026-11-21T14:00:00Z');
+    // Daily at 00:00 UTC: stale after 36 h. "a" is 36 h old: not yet.
+    expect(outcome).toMatchObject({ checked: 3, neverBackedUp: ['b'], ages: { a: 36, b: null, d: 12 }, stale: [], failing: [] });
     expect(metrics.published).toEqual([
       { points: [{ name: 'NewestBackupAgeHours', unit: 'None', value: 36 }], deviceId: 'a' },
-      { points: [{ name: 'FreshnessDevicesChecked', unit: 'Count', value: 2 }] },
+      { points: [{ name: 'NewestBackupAgeHours', unit: 'None', value: 12 }], deviceId: 'd' },
+      {
+        points: [
+          { name: 'FreshnessDevicesChecked', unit: 'Count', value: 3 },
+          { name: 'StaleDevices', unit: 'Count', value: 0 },
+          { name: 'FailingDevices', unit: 'Count', value: 0 },
+        ],
+      },
     ]);
-    expect(s3.commandCalls(ListObjectsV2Command)[1]!.args[0].input).toMatchObject({ Prefix: 'backups/', ContinuationToken: 't' });
-    s3.restore();
+    expect(events.published).toEqual([]);
+  });
+
+  it('names a device once, in the window it went stale in, and keeps counting it after', async () => {
+    // 36.5 h old at 14:30: crossed 36 h in (13:30, 14:30].
+    const first = await check('2026-11-21T14:30:00Z');
+    expect(first.outcome).toMatchObject({ stale: ['a'], newlyStale: ['a'] });
+    expect(first.events.published).toEqual([
+      {
+        detailType: 'Backups Stale',
+        detail: {
+          windowStart: '2026-11-21T13:30:00.000Z',
+          checkedAt: '2026-11-21T14:30:00.000Z',
+          staleCount: 1,
+          newlyStaleCount: 1,
+          newlyStale: [{ deviceId: 'a', newestBackup: '2026-11-20T02:00:00.000Z', ageHours: 36.5, thresholdHours: 36 }],
+        },
+      },
+    ]);
+    const next = await check('2026-11-21T15:30:00Z');
+    expect(next.outcome).toMatchObject({ stale: ['a'], newlyStale: [] });
+    expect(next.metrics.published.at(-1)!.points).toContainEqual({ name: 'StaleDevices', unit: 'Count', value: 1 });
+    expect(next.events.published).toEqual([]);
+  });
+
+  it('counts failing devices of the fleet and names those that started failing in the window once', async () => {
+    const health = memoryHealthStore();
+    const failed = (deviceId: string, stoppedAt: string) => ({ deviceId, executionName: `${deviceId}-x`, stoppedAt, failed: true, error: 'DeviceUnreachable', cause: `${deviceId}: refused` });
+    await health.record(failed('a', '2026-11-21T13:10:00Z'), new Date('2026-11-21T13:11:00Z'));
+    await health.record(failed('d', '2026-11-21T11:00:00Z'), new Date('2026-11-21T11:01:00Z'));
+    // No longer in the fleet: not counted.
+    await health.record(failed('gone', '2026-11-21T13:20:00Z'), new Date('2026-11-21T13:21:00Z'));
+    const { outcome, metrics, events } = await check('2026-11-21T14:00:00Z', health);
+    expect(outcome).toMatchObject({ failing: ['a', 'd'], newlyFailing: ['a'] });
+    expect(metrics.published.at(-1)!.points).toContainEqual({ name: 'FailingDevices', unit: 'Count', value: 2 });
+    expect(events.published).toEqual([
+      {
+        detailType: 'Backups Failing',
+        detail: {
+          windowStart: '2026-11-21T13:00:00.000Z',
+          checkedAt: '2026-11-21T14:00:00.000Z',
+          failingCount: 2,
+          newlyFailingCount: 1,
+          newlyFailing: [{ deviceId: 'a', since: '2026-11-21T13:10:00Z', executionName: 'a-x', error: 'DeviceUnreachable', cause: 'a: refused' }],
+        },
+      },
+    ]);
+  });
+});
+
+describe('device health records', () => {
+  const outcome = (stoppedAt: string, failed: boolean) => ({ deviceId: 'a', executionName: `a-${stoppedAt}`, stoppedAt, failed, ...(failed ? { error: 'E', cause: 'c' } : {}) });
+  const now = new Date('2026-11-21T00:00:00Z');
+
+  it('reports the transitions, keeps the first failure of a streak, and ignores an older outcome', async () => {
+    const health = memoryHealthStore();
+    expect(await health.record(outcome('2026-11-20T01:00:00Z', false), now)).toBe('still-ok');
+    expect(await health.record(outcome('2026-11-20T02:00:00Z', true), now)).toBe('became-failing');
+    expect(await health.record(outcome('2026-11-20T03:00:00Z', true), now)).toBe('still-failing');
+    expect((await health.failing())[0]).toMatchObject({ since: '2026-11-20T02:00:00Z', executionName: 'a-2026-11-20T02:00:00Z' });
+    // The same event twice, or one that arrives after a later one, changes nothing.
+    expect(await health.record(outcome('2026-11-20T03:00:00Z', true), now)).toBe('stale-outcome');
+    expect(await health.record(outcome('2026-11-20T01:30:00Z', false), now)).toBe('stale-outcome');
+    expect(await health.record(outcome('2026-11-20T04:00:00Z', false), now)).toBe('recovered');
+    expect(await health.failing()).toEqual([]);
   });
 });
 
@@ -168,13 +272,15 @@ describe('reportExecution', () => {
     sfn.reset();
   });
 
-  const deps = (metrics: MetricSink) => ({
+  const deps = (metrics: MetricSink, health = memoryHealthStore()) => ({
     backupStateMachineArn: BACKUP_SM,
     restoreStateMachineArn: RESTORE_SM,
     metrics,
     events: eventBridgeRunnerEventSink(new EventBridgeClient({})),
     executions: sfnExecutionLookup(new SFNClient({})),
+    health,
     log: silentLog,
+    now: () => new Date(start + 3_600_000),
   });
 
   it('reads the transfer time from the history, puts the event and publishes fleet and device metrics', async () => {
@@ -213,6 +319,21 @@ describe('reportExecution', () => {
     await expect(reportExecution(change({}), deps(new CapturingSink()))).rejects.toThrow(/ar11-lab: EventBridge did not take the "Backup Succeeded" event.*InternalFailure/);
   });
 
+  it('records each backup\'s outcome in the device health before it publishes anything', async () => {
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    const health = memoryHealthStore();
+    await reportExecution(change({ status: 'FAILED', output: null, error: 'DeviceUnreachable', cause: 'ar11-lab: refused' }), deps(new CapturingSink(), health));
+    expect(await health.failing()).toEqual([
+      { deviceId: 'ar11-lab', since: new Date(start + 600_000).toISOString(), recordedAt: new Date(start + 3_600_000).toISOString(), executionName: 'ar11-lab-20261122T0200Z', error: 'DeviceUnreachable', cause: 'ar11-lab: refused' },
+    ]);
+    const broken = { ...memoryHealthStore(), record: () => Promise.reject(new Error('table unreachable')) };
+    await expect(reportExecution(change({}), deps(new CapturingSink(), broken))).rejects.toThrow('table unreachable');
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(1);
+    await reportExecution(change({ stopDate: start + 7_200_000 }), deps(new CapturingSink(), health));
+    expect(await health.failing()).toEqual([]);
+  });
+
   it('ignores other state machines', async () => {
     expect(await reportExecution(change({ stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:Other' }), deps(new CapturingSink()))).toBeUndefined();
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
@@ -227,7 +348,7 @@ describe('powertoolsMetricSink', () => {
     try {
       const sink = powertoolsMetricSink(new Metrics({ namespace: 'BackupRunner', serviceName: 'backup-runner' }));
       sink.publish([{ name: 'BackupsSucceeded', unit: 'Count', value: 1 }]);
-      sink.publish([{ name: 'LastBackupFailed', unit: 'Count', value: 0 }], 'ar11-lab');
+      sink.publish([{ name: 'BackupsSucceeded', unit: 'Count', value: 1 }], 'ar11-lab');
     } finally {
       spy.mockRestore();
       write.mockRestore();

@@ -5,12 +5,12 @@ import { EgressPlanError, planDeviceEgress, type EgressRule } from '../../../inf
 
 const HOST_KEY = `SHA256:${'A'.repeat(43)}`;
 const NAT = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-01234567'], endpoints: 'nat', s3GatewayEndpoint: 'existing' };
-const ar11 = { id: 'ar11', type: 'riverbed-npm-v1', url: 'https://10.1.0.5', secret: 's' };
-const ar11b = { id: 'ar11b', type: 'riverbed-npm-v1', url: 'https://10.1.0.5', secret: 's' };
-const sw = { id: 'sw', type: 'storware', url: 'https://10.1.0.6:8181', secret: 's', protectedEntities: ['abc'] };
-const fg = { id: 'fg', type: 'riverbed-flow-gateway', url: 'https://fg.corp', secret: 's', landing: { host: '10.0.0.9', path: '/srv', hostKey: HOST_KEY, secret: 'l' } };
-const ar12 = { id: 'ar12', type: 'riverbed-npm-v2', url: 'https://10.1.0.7', secret: 's', server: { name: 'f', host: '10.0.0.9', path: '/srv', hostKey: HOST_KEY, secret: 'l' } };
-const qr = { id: 'qr', type: 'qradar', url: 'https://[fd00::8]', secret: 's', ssh: { hostKey: HOST_KEY } };
+const ar11 = { id: 'ar11', type: 'riverbed-npm-v1', url: 'https://10.1.0.5', secret: 'backup-runner/s' };
+const ar11b = { id: 'ar11b', type: 'riverbed-npm-v1', url: 'https://10.1.0.5', secret: 'backup-runner/s' };
+const sw = { id: 'sw', type: 'storware', url: 'https://10.1.0.6:8181', secret: 'backup-runner/s', protectedEntities: ['abc'] };
+const fg = { id: 'fg', type: 'riverbed-flow-gateway', url: 'https://fg.corp', secret: 'backup-runner/s', landing: { host: '10.0.0.9', path: '/srv', hostKey: HOST_KEY, secret: 'backup-runner/l' } };
+const ar12 = { id: 'ar12', type: 'riverbed-npm-v2', url: 'https://10.1.0.7', secret: 'backup-runner/s', server: { name: 'f', host: '10.0.0.9', path: '/srv', hostKey: HOST_KEY, secret: 'backup-runner/l' } };
+const qr = { id: 'qr', type: 'qradar', url: 'https://[fd00::8]', secret: 'backup-runner/s', ssh: { hostKey: HOST_KEY } };
 
 const tcp = (cidr: string, port: number, description: string, family: 'ipv4' | 'ipv6' = 'ipv4'): EgressRule => ({ family, cidr, protocol: 'tcp', port, description });
 

@@ -67,7 +67,7 @@ describe('decideRetryStep', () => {
   const config = parseConfig({
     archive: {},
     workflow: { timeoutHours: 2 },
-    devices: [{ id: 'ar11-lab', type: 'riverbed-npm-v1', url: 'https://ar11.example.net', secret: 's', retry: { attempts: 1, delayMinutes: 5 } }],
+    devices: [{ id: 'ar11-lab', type: 'riverbed-npm-v1', url: 'https://ar11.example.net', secret: 'backup-runner/s', retry: { attempts: 1, delayMinutes: 5 } }],
   });
   const deps = { config, log: silentLog, now: () => now } as unknown as StepDeps;
   const input = { deviceId: 'ar11-lab', occurrence: '2026-11-22T02:00:00Z', trigger: 'schedule' as const };

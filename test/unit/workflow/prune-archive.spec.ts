@@ -21,7 +21,7 @@ function deps(retention?: Record<string, number>): StepDeps {
   return {
     config: parseConfig({
       archive: { prefix: 'backups/', ...(retention ? { retention } : {}) },
-      devices: [{ id: 'ar11-lab', type: 'riverbed-npm-v1', url: 'https://ar11.example.net', secret: 's' }],
+      devices: [{ id: 'ar11-lab', type: 'riverbed-npm-v1', url: 'https://ar11.example.net', secret: 'backup-runner/s' }],
     }),
     archive: { bucket: 'b', s3 },
     secrets: { get: async () => Promise.reject(new Error('the prune step reads no secret')) },
