@@ -6,6 +6,7 @@ import type { RunnerConfig } from '../../lambdas/config/schema';
 import type { ArchiveChecksumOption } from '../../lambdas/transfer/archive-object';
 import type { StepDeps } from '../../lambdas/workflow/deps';
 import { runGuardedStep } from '../../lambdas/workflow/guarded-step';
+import { retryNoticeLine, retryTracker } from './retry-notice';
 
 /**
  * The plumbing every local execution shares (backup and restore alike): the step dependencies,
@@ -65,13 +66,27 @@ export interface LocalExecution<S> {
 /** Runs one execution; resolves with its output, rejects as the execution fails (see describeFailure). */
 export function runLocalExecution<S>(execution: LocalExecution<S>): Promise<unknown> {
   const { deps } = execution;
+  // Each failed attempt that will be retried gets one line on stderr (without --verbose): device, reason, next try, attempt k of n.
+  const input = execution.input as { deviceId?: string; targetDeviceId?: string };
+  const deviceId = input.targetDeviceId ?? input.deviceId ?? execution.executionName;
+  const retries = retryTracker(execution.definition, deviceId, execution.overrides?.retryIntervalOverrides ?? {});
   // The local library's JSONValue type is looser than our step types; the ASL guarantees the shapes.
   const taskResourceLocalHandlers = Object.fromEntries(
     Object.entries(execution.steps).map(([stateName, step]) => [
       stateName,
       async (event: unknown) => {
-        // Behind the same net as in Lambda (stepHandler): secrets scrubbed, device text bounded.
-        const result = await runGuardedStep(step, event as never, deps);
+        let result: S;
+        try {
+          // Behind the same net as in Lambda (stepHandler): secrets scrubbed, device text bounded.
+          result = await runGuardedStep(step, event as never, deps);
+        } catch (error) {
+          const notice = retries.failed(stateName, error);
+          if (notice) deps.log.warn(retryNoticeLine(notice));
+          throw error;
+        }
+        retries.succeeded(stateName);
+        const rerun = rerunNotice(result, deviceId);
+        if (rerun) deps.log.warn(rerun);
         execution.onStepResult?.(result);
         return result as unknown as never;
       },
@@ -104,6 +119,14 @@ export async function followEvents(events: AsyncIterable<unknown>, onEvent: (eve
   } catch {
     // The execution's own outcome is reported by its result; the event log only observes it.
   }
+}
+
+/** DecideRetry chose to run the whole backup again (devices[].retry): say when, and which run it will be. */
+function rerunNotice(result: unknown, deviceId: string): string | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const r = result as { decision?: unknown; waitSeconds?: unknown; reason?: unknown };
+  if (r.decision !== 'rerun') return undefined;
+  return `${deviceId}: the backup failed and runs again from the start in ${String(r.waitSeconds)} s (${String(r.reason)})`;
 }
 
 /** The error name and message of a failed execution, which name the device and the problem. */

@@ -15,6 +15,7 @@ const NOT_RUN_HERE: ReadonlyArray<{ command: RegExp; reason: string }> = [
   { command: /^npm test$|^npx vitest run /, reason: 'the test suite itself' },
   { command: /^npm run demo$/, reason: 'test/integration/demo.integ.spec.ts runs the demo' },
   { command: /^npm run typecheck$/, reason: 'CI and every landing run it; a full tsc pass takes minutes on a shared machine' },
+  { command: /^npm run lint$/, reason: '`npm test` runs ESLint before the tests' },
   { command: /^npm run bench$/, reason: 'benchmarks run on demand, never as tests' },
   { command: /^npm link$/, reason: 'changes the machine-wide npm prefix; test/docs/install.spec.ts installs the checkout into a temporary prefix instead' },
   { command: /^git clone /, reason: 'needs the repository URL and network' },
@@ -112,8 +113,10 @@ describe('commands in the docs', () => {
   const byPage = new Map<string, DocCommand[]>();
   for (const c of runnable) byPage.set(c.page, [...(byPage.get(c.page) ?? []), c]);
   it.each([...byPage.keys()])('%s: every command that can run here exits 0', (page) => {
-    const cwd = readerDirectory();
+    const reader = readerDirectory();
     for (const { line, command } of byPage.get(page)!) {
+      // The CLI's commands run where a reader keeps a config; the project's own (npm run, npx tsx) in the checkout.
+      const cwd = /backup-runner|^cp /.test(command) ? reader : repoRoot;
       const result = spawnSync('bash', ['-c', asRunHere(command)], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
       expect({ at: `${page}:${line}`, command, status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ at: `${page}:${line}`, command, status: 0, stderr: '' });
     }
