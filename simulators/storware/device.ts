@@ -160,6 +160,10 @@ export class StorwareDevice {
             ...(failed ? { statusInfo: failed.reason } : partial ? { statusInfo: partial.reason } : {}),
             size: 1024 ** 3 + Math.floor(Math.random() * 1024 ** 2),
           });
+      if (this.faults.policyBackupDuringExport) {
+        // Storware's own policy: a backup of the same entity, a little later, that no task of ours made.
+        this.addBackup({ entity, type: backupType, snapshotTime: now + 5, readyAt: finishesAt + this.settings.storeDurationMs, final: 'SUCCESS', size: 1024 ** 3 });
+      }
       return this.addTask({
         type: 'EXPORT',
         entity,

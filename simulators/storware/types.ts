@@ -46,6 +46,8 @@ export interface StorwareFaults {
   rejectCredentials?: boolean;
   /** Finished export tasks do not name their backup (some versions leave `backup` empty). */
   taskOmitsBackup?: boolean;
+  /** A Storware policy backs each exported entity up too, at the same time: the entity gets a second, newer backup the runner did not ask for. */
+  policyBackupDuringExport?: boolean;
 }
 
 export interface StorwareSimRequest {

@@ -143,6 +143,13 @@ describe('Storware: local backup run', () => {
     expect(document.entities.map((e: { backup: { guid: string } }) => e.backup.guid)).toEqual(sim!.tasks().filter((t) => t.type === 'EXPORT').map((t) => t.backup));
   });
 
+  it("never adopts a backup it cannot tell is the task's: a policy backup of the same entity in the window fails the run", async () => {
+    const { result, keys } = await run({ faults: { taskOmitsBackup: true, policyBackupDuringExport: true } });
+    expect(result).toMatchObject({ status: 'FAILED', error: 'DeviceProtocolError' });
+    expect(result.cause).toMatch(/names no backup.*2 backups of entity .* since the run started/);
+    expect(keys).toEqual([]);
+  });
+
   it('wrong credentials fail at once as AuthenticationFailed', async () => {
     const { result } = await run({ password: 'other' });
     expect(result).toMatchObject({ status: 'FAILED', error: 'AuthenticationFailed' });

@@ -75,26 +75,35 @@ export class StorwareClient {
   }
 
   /**
-   * The backup an export task made: the task names it when finished; otherwise (inferred: some
-   * versions leave `backup` empty) the entity's newest backup since the run started.
+   * The backup an export task made: the task names it when finished. Otherwise (inferred: some
+   * versions leave `backup` empty) the entity's one backup of this type since the run started,
+   * and only when there is exactly one: Storware's own policies back the same entities up, and
+   * the newest backup may be a policy's, not ours. Two or more is a failed run, never a guess.
    */
-  async backupOfTask(task: StorwareTask, entity: string, startedAt: number): Promise<string> {
+  async backupOfTask(task: StorwareTask, entity: string, startedAt: number, backupType: string): Promise<string> {
     if (task.backup?.guid) return task.backup.guid;
     const candidates = (await this.listBackups({ protectedEntity: entity, from: startedAt })).filter(
-      (b) => (b.protectedEntity?.guid ?? entity) === entity,
+      (b) => (b.protectedEntity?.guid ?? entity) === entity && (b.type === undefined || b.type === null || b.type.toUpperCase() === backupType),
     );
-    const newest = candidates.sort((a, b) => (b.backupTime ?? b.snapshotTime ?? 0) - (a.backupTime ?? a.snapshotTime ?? 0))[0];
-    if (!newest) {
+    const [only, ...others] = candidates;
+    if (!only) {
       throw new DeviceProtocolError(`export task ${task.guid} for entity ${entity} finished, but it names no backup and none exists since the run started`, {
         deviceId: this.deviceId,
       });
     }
-    this.log.debug('task names no backup; took the newest since the start', { device: this.deviceId, task: task.guid, backup: newest.guid });
-    return newest.guid;
+    if (others.length) {
+      throw new DeviceProtocolError(
+        `export task ${task.guid} names no backup, and there are ${candidates.length} backups of entity ${entity} since the run started (${candidates.map((b) => b.guid).join(', ')}), ` +
+          'some perhaps made by a Storware policy: the runner cannot tell which one its task made, so it archives none',
+        { deviceId: this.deviceId },
+      );
+    }
+    this.log.debug('task names no backup; took the only one of its type since the start', { device: this.deviceId, task: task.guid, backup: only.guid });
+    return only.guid;
   }
 
   /** One entity's progress: its task, then (once the task finished) its backup record. */
-  async entityProgress(entity: string, taskGuid: string, startedAt: number): Promise<{ progress: EntityProgress; backupGuid?: string }> {
+  async entityProgress(entity: string, taskGuid: string, startedAt: number, backupType: string): Promise<{ progress: EntityProgress; backupGuid?: string }> {
     const task = await this.task(taskGuid);
     const phase = taskPhase(task);
     if (phase.phase === 'unknown') {
@@ -104,7 +113,7 @@ export class StorwareClient {
     }
     if (phase.phase === 'running') return { progress: { state: 'running', detail: phase.detail } };
     if (phase.phase === 'failed') return { progress: { state: 'failed', reason: phase.reason } };
-    const backupGuid = await this.backupOfTask(task, entity, startedAt);
+    const backupGuid = await this.backupOfTask(task, entity, startedAt, backupType);
     const backup = await this.backup(backupGuid);
     const result = backupPhase(backup, warningsText(backup));
     if (result.phase === 'unknown') {

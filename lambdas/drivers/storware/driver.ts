@@ -35,7 +35,7 @@ export const createStorwareDriver: DriverFactory = (context: DriverContext): Dri
     // One entity after another: a handful of GETs per poll, and the session is shared.
     const entities = [];
     for (const { entity, task } of run.tasks) {
-      const { progress, backupGuid } = await client.entityProgress(entity, task, run.startedAt);
+      const { progress, backupGuid } = await client.entityProgress(entity, task, run.startedAt, device.backupType);
       entities.push({ entity, task, progress, ...(backupGuid ? { backupGuid } : {}) });
     }
     return { run, entities, combined: combineProgress(entities) };
