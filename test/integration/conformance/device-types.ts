@@ -10,7 +10,7 @@ import { expectedBackupDigest, startNpmV1Simulator, type NpmV1Simulator } from '
 import { expectedNpmV2Digest, startNpmV2Simulator, type NpmV2Simulator } from '../../../simulators/riverbed-npm-v2';
 import { DEFAULT_STORWARE_ENTITIES, startStorwareSimulator, type StorwareSimulator } from '../../../simulators/storware';
 import { tarFileDigests } from '../support/ssh-devices';
-import { conformanceType, SIZE_FAULTS, type AnyConformanceType, type CaseRuns, type ConformanceEnv, type FaultName } from './contract';
+import { conformanceType, SIZE_FAULTS, type AnyConformanceType, type CaseRuns, type ConformanceEnv, type FaultCase, type FaultName } from './contract';
 
 /**
  * THE conformance table: one row per device type. A new type joins the suite with one row here
@@ -79,6 +79,42 @@ interface WithSsh<S> {
   ssh: SshSide;
 }
 
+/** What the two Riverbed token APIs' simulators share: their faults and their request log. */
+interface RiverbedHttpSim {
+  faults: { revokeTokensAfterRequests?: number; resetDownloadAtByte?: number; truncateDownloadAtByte?: number; serverErrors?: { count: number; status?: number }; bytesPerSecond?: number };
+  requests(): ReadonlyArray<{ status: number }>;
+}
+
+/** The faults npm.backup 1.0 and 2.0 meet alike over HTTP (token login, file download). */
+function riverbedHttpFaults<S extends RiverbedHttpSim>(): Partial<Record<FaultName, FaultCase<S>>> {
+  return {
+    // A token revoked mid-run: a fresh login, and on.
+    'unauthorized-mid-run': {
+      phase: 'backup',
+      arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2),
+      outcome: { archived: true },
+      bit: ({ sim }) => answered(sim.requests(), 401),
+    },
+    // The same cut on every try, 4 KiB before the end (past the first part of a large backup):
+    // retried, then a clear failure; the multipart upload is aborted.
+    'reset-mid-download': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.resetDownloadAtByte = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
+    // A clean early end (no Content-Length): the size check refuses it, in the multipart path too.
+    'truncated-body': {
+      phase: 'backup',
+      arm: ({ sim }, { size }) => void (sim.faults.truncateDownloadAtByte = size - 4096),
+      outcome: { failed: 'IntegrityError', message: /ended early: expected \d+ bytes, received \d+/ },
+    },
+    'server-error-burst': {
+      phase: 'backup',
+      arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }),
+      outcome: { archived: true },
+      bit: ({ sim }) => answered(sim.requests(), 503, 3),
+    },
+    // About two seconds for the whole backup, whatever its size.
+    'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true }, bit: throttled },
+  };
+}
+
 export const CONFORMANCE_TYPES: AnyConformanceType[] = [
   conformanceType<NpmV1Simulator>({
     type: 'riverbed-npm-v1',
@@ -111,30 +147,7 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
       expect(sim.restores().at(-1)).toMatchObject({ backupId: sim.uploads().at(-1)!.backupId, status: 'completed' });
     },
     faults: {
-      // A token revoked mid-run: a fresh login, and on.
-      'unauthorized-mid-run': {
-        phase: 'backup',
-        arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2),
-        outcome: { archived: true },
-        bit: ({ sim }) => answered(sim.requests(), 401),
-      },
-      // The same cut on every try, 4 KiB before the end (past the first part of a large backup):
-      // retried, then a clear failure; the multipart upload is aborted.
-      'reset-mid-download': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.resetDownloadAtByte = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
-      // A clean early end (no Content-Length): the size check refuses it, in the multipart path too.
-      'truncated-body': {
-        phase: 'backup',
-        arm: ({ sim }, { size }) => void (sim.faults.truncateDownloadAtByte = size - 4096),
-        outcome: { failed: 'IntegrityError', message: /ended early: expected \d+ bytes, received \d+/ },
-      },
-      'server-error-burst': {
-        phase: 'backup',
-        arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }),
-        outcome: { archived: true },
-        bit: ({ sim }) => answered(sim.requests(), 503, 3),
-      },
-      // About two seconds for the whole backup, whatever its size.
-      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true }, bit: throttled },
+      ...riverbedHttpFaults<NpmV1Simulator>(),
       'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' } },
       // The reboot refuses six connections in a row: the polls ride it out.
       'down-during-restore': { phase: 'restore', outcome: { restored: true }, bit: rodeOutTheOutage },
@@ -186,25 +199,7 @@ export const CONFORMANCE_TYPES: AnyConformanceType[] = [
       expect(uploads.at(-1)?.status).toBe(201);
     },
     faults: {
-      'unauthorized-mid-run': {
-        phase: 'backup',
-        arm: ({ sim }) => void (sim.faults.revokeTokensAfterRequests = 2),
-        outcome: { archived: true },
-        bit: ({ sim }) => answered(sim.requests(), 401),
-      },
-      'reset-mid-download': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.resetDownloadAtByte = size - 4096), outcome: { failed: 'DeviceUnreachable' } },
-      'truncated-body': {
-        phase: 'backup',
-        arm: ({ sim }, { size }) => void (sim.faults.truncateDownloadAtByte = size - 4096),
-        outcome: { failed: 'IntegrityError', message: /ended early: expected \d+ bytes, received \d+/ },
-      },
-      'server-error-burst': {
-        phase: 'backup',
-        arm: ({ sim }) => void (sim.faults.serverErrors = { count: 3 }),
-        outcome: { archived: true },
-        bit: ({ sim }) => answered(sim.requests(), 503, 3),
-      },
-      'slow-stream': { phase: 'backup', arm: ({ sim }, { size }) => void (sim.faults.bytesPerSecond = Math.ceil(size / 2)), outcome: { archived: true }, bit: throttled },
+      ...riverbedHttpFaults<NpmV2Simulator>(),
       // Another backup operation is in progress (409): busy, retried later.
       'device-busy': { phase: 'backup', arm: ({ sim }) => void (sim.faults.busyStarts = 2), outcome: { archived: true }, bit: ({ sim }) => answered(sim.requests(), 409, 2) },
       'empty-file': { phase: 'backup', size: 0, outcome: { failed: 'IntegrityError' } },
