@@ -7,6 +7,7 @@ import { demoCommand } from './commands/demo';
 import { drillCommand } from './commands/drill';
 import { listCommand } from './commands/list';
 import { pruneCommand } from './commands/prune';
+import { reportCommand } from './commands/report';
 import { restoreCommand } from './commands/restore';
 import { runCommand } from './commands/run';
 import { addScheduleCommands } from './commands/schedule-preview';
@@ -115,6 +116,20 @@ export function buildProgram(setExitCode: (code: number) => void, io: CliIo = pr
     .option('--target <id>', 'the device to restore onto (a standby); the device itself when absent');
   withExamples(drill, ['backup-runner drill --config my-devices.yaml --device ar11-lab --target ar11-standby']);
   drill.action(resolvedAction(context, drillCommand));
+
+  const report = withOutput(
+    withConfig(
+      program
+        .command('report')
+        .description("fleet report of the archive and this machine's run history: per device its state against its schedule, 90 days of runs, sizes, storage, last restore"),
+    ),
+    "the report's data as one JSON document (docs/report.md)",
+  )
+    .option('--html <file>', 'write one self-contained HTML page (works offline, fetches nothing) and print its path')
+    .option('--days <n>', 'days in the calendar strip', '90')
+    .option('--timezone <zone>', 'the zone calendar days are counted in', 'UTC');
+  withExamples(report, ['backup-runner report --config my-devices.yaml --html report.html', 'backup-runner report --config my-devices.yaml --json']);
+  report.action(resolvedAction(context, reportCommand));
 
   addScheduleCommands(program, context);
   addStackCommands(program, context);

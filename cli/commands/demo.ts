@@ -11,6 +11,10 @@ import { DEMO_DEVICES } from '../demo/devices';
 import { startEmbeddedS3 } from '../local/embedded-s3';
 import { runBackupsLocally } from '../local/run-backups';
 import { runRestoreLocally } from '../local/run-restore';
+import { buildLocalReport } from '../local/local-report';
+import { backupHistoryLine, localRunHistory, restoreHistoryLine, type LocalRunHistory } from '../local/run-history';
+import { stateDirectory } from '../local/state-dir';
+import { writeReport } from '../output/report-output';
 import { formatDuration } from '../../lambdas/restore/format';
 import { formatBytes, formatTable } from '../output/table';
 import { PassThrough } from 'node:stream';
@@ -18,14 +22,17 @@ import type { Presentation } from '../conventions/command-options';
 import { paintStatus, shortSha256, writeJsonLines, type OutputFlags } from '../conventions/output';
 
 const DEMO_BUCKET = 'backup-runner-demo';
+/** The demo devices' schedule in its config: nothing dispatches locally, but the report measures each device against it. */
+const DEMO_SCHEDULE = { rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=0', timezone: 'UTC' };
 
 /**
  * `backup-runner demo`: simulated appliances (one per supported type), an embedded S3, and the
  * real workflow definition; then every archive is read back and compared with what its
- * simulator served. Exit 0 only when all match.
+ * simulator served, one backup is restored, and the fleet report of it all is written
+ * (`<state dir>/demo-report.html`, its path printed). Exit 0 only when all match.
  */
 export async function demoCommand(
-  options: OutputFlags & Partial<Presentation> = {},
+  options: OutputFlags & Partial<Presentation> & { reportFile?: string } = {},
   stdout: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
@@ -41,8 +48,10 @@ export async function demoCommand(
     for (const start of DEMO_DEVICES) devices.push(await start({ workDir }));
     const config = parseConfig({
       archive: { bucket: DEMO_BUCKET, prefix: 'backups/', s3: { endpoint: s3.endpoint } },
-      devices: devices.map((d) => d.config),
+      devices: devices.map((d) => ({ schedule: DEMO_SCHEDULE, ...d.config })),
     });
+    // The demo's own history (its archive goes away with it): what the report reads besides the archive.
+    const history = localRunHistory(workDir);
     const secrets = staticSecretSource(Object.assign({}, ...devices.map((d) => d.secrets)));
     out.write(`Simulated appliances:\n`);
     for (const d of config.devices) {
@@ -52,6 +61,8 @@ export async function demoCommand(
     out.write(`Embedded S3 at ${s3.endpoint}, bucket ${DEMO_BUCKET}\n\nBacking up with the synthesized state machine...\n\n`);
 
     const results = await runBackupsLocally({ config, secrets, archive: { bucket: DEMO_BUCKET, s3: s3.client }, log });
+    const ended = new Date();
+    await history.append(results.map((r) => backupHistoryLine(r, ended)));
     const rows: string[][] = [];
     let allGood = true;
     for (const [index, result] of results.entries()) {
@@ -88,8 +99,17 @@ export async function demoCommand(
     out.write(formatTable(['DEVICE', 'TYPE', 'BACKUP', 'SIZE IN S3', 'SHA-256 (read back from S3)', 'CHECK'], rows) + '\n\n');
     for (const r of results) if (r.key) out.write(`${r.device}: s3://${DEMO_BUCKET}/${r.key} (+ .manifest.json), ${(r.durationMs / 1000).toFixed(1)} s\n`);
     out.write(allGood ? '\nOK: every archive holds exactly the bytes its device served.\n' : '\nFAILED: see the table above.\n');
-    const restored = await demoRestore(config, devices, results, { bucket: DEMO_BUCKET, s3: s3.client }, secrets, log, out, colour);
+    const restored = await demoRestore(config, devices, results, { bucket: DEMO_BUCKET, s3: s3.client }, secrets, log, out, history, colour);
     json.push(restored.json);
+    const report = await buildLocalReport({
+      config,
+      archive: { bucket: DEMO_BUCKET, s3: s3.client, description: `embedded S3 of the demo, bucket ${DEMO_BUCKET}` },
+      history,
+      now: new Date(),
+    });
+    out.write('\nFleet report (one self-contained page: open it in a browser):\n');
+    const reportFile = await writeReport(report, { html: options.reportFile ?? join(stateDirectory(), 'demo-report.html') }, out, out);
+    json.push({ report: reportFile });
     if (options.json) writeJsonLines(stdout, json);
     return allGood && restored.ok ? 0 : 1;
   } finally {
@@ -115,6 +135,7 @@ async function demoRestore(
   secrets: ReturnType<typeof staticSecretSource>,
   log: ReturnType<typeof stderrLog>,
   out: NodeJS.WritableStream,
+  history: LocalRunHistory,
   colour = false,
 ): Promise<{ ok: boolean; json: object }> {
   const index = config.devices.findIndex((d) => d.id === RESTORE_DEVICE);
@@ -126,6 +147,7 @@ async function demoRestore(
   }
   out.write(`\nRestoring the latest backup of ${RESTORE_DEVICE} with the synthesized restore state machine (the device reboots)...\n\n`);
   const result = await runRestoreLocally({ config, input: { deviceId: RESTORE_DEVICE, selector: { latest: true } }, secrets, archive, log });
+  await history.append([restoreHistoryLine(result, { device: RESTORE_DEVICE, target: RESTORE_DEVICE, drill: true }, new Date())].filter((l) => l !== undefined));
   const outcome = result.state?.outcome;
   const received = device.receivedUploads().at(-1);
   const same = received !== undefined && received.sha256 === result.state?.backup.sha256 && received.size === result.state?.backup.size;

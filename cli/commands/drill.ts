@@ -3,6 +3,7 @@ import { findDevice, loadConfigFile } from '../../lambdas/config/load';
 import { formatDuration } from '../../lambdas/restore/format';
 import { openArchiveTarget } from '../local/archive-target';
 import { runRestoreLocally } from '../local/run-restore';
+import { recordHistory, restoreHistoryLine } from '../local/run-history';
 import { jsonReport, outcomeLines, planLines, verdictOf } from './restore-report';
 import type { Presentation } from '../conventions/command-options';
 import { logLevel, type OutputFlags } from '../conventions/output';
@@ -42,6 +43,7 @@ export async function drillCommand(
       archive,
       log,
     });
+    await recordHistory([restoreHistoryLine(result, { device: source.id, target: target.id, drill: true }, new Date())], log);
     const verdict = verdictOf(result);
     if (options.json) {
       out.write(`${JSON.stringify(jsonReport(result, { drill: true }))}\n`);

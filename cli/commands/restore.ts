@@ -4,6 +4,7 @@ import { findDevice, loadConfigFile } from '../../lambdas/config/load';
 import { parseSelector } from '../../lambdas/restore/selector';
 import { openArchiveTarget } from '../local/archive-target';
 import { runRestoreLocally } from '../local/run-restore';
+import { recordHistory, restoreHistoryLine } from '../local/run-history';
 import { jsonReport, outcomeLines, planLines, verdictOf } from './restore-report';
 import type { Presentation } from '../conventions/command-options';
 import { logLevel, type OutputFlags } from '../conventions/output';
@@ -56,6 +57,7 @@ export async function restoreCommand(
       archive,
       log,
     });
+    await recordHistory([restoreHistoryLine(result, { device: device.id, target: device.id, drill: false }, new Date())], log);
     const verdict = verdictOf(result);
     const notice = dryRun && !options.dryRun ? notConfirmedNotice(options.confirm, device.id) : undefined;
     if (options.json) {

@@ -8,6 +8,7 @@ import { logLevel, paintStatus, shortSha256, writeJsonLines, type OutputFlags } 
 import { openArchiveTarget } from '../local/archive-target';
 import { runBackupsLocally, type LocalRunResult } from '../local/run-backups';
 import { checkSecretsUpFront, cliSecretSource } from '../local/secrets';
+import { backupHistoryLine, recordHistory } from '../local/run-history';
 import { formatBytes, formatTable } from '../output/table';
 import { attachUploadProgress } from '../output/transfer-progress';
 
@@ -38,6 +39,8 @@ export async function runCommand(
     const locks = new DeviceLocks(fileConditionalStore(join('.backup-runner', 'state')));
     const results = await runBackupsLocally({ config, deviceIds: devices.map((d) => d.id), secrets, archive, log, locks });
     progress.stop();
+    const ended = new Date();
+    await recordHistory(results.map((r) => backupHistoryLine(r, ended)), log);
     if (options.json) writeJsonLines(out, results.map(jsonLine));
     else out.write(`${resultTable(results, options.colour ?? false)}\n`);
     return results.every((r) => r.status === 'SUCCEEDED') ? 0 : 1;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ArchiveConfig } from '../../lambdas/config/schema';
 import type { ArchiveChecksumOption } from '../../lambdas/transfer/archive-object';
 import { startEmbeddedS3 } from './embedded-s3';
+import { stateDirectory } from './state-dir';
 
 export interface ArchiveTarget {
   bucket: string;
@@ -19,7 +20,7 @@ export const LOCAL_BUCKET = 'backup-runner-local';
 
 /**
  * The archive of a local command: the S3 endpoint in the config, or an embedded s3rver whose
- * data stays under `.backup-runner/s3` so later `list`/`verify`/`restore` calls see it.
+ * data stays under `.backup-runner/s3` (see stateDirectory) so later `list`/`verify`/`restore` calls see it.
  */
 export async function openArchiveTarget(archive: ArchiveConfig, options: { stateDir?: string } = {}): Promise<ArchiveTarget> {
   const bucket = archive.bucket ?? LOCAL_BUCKET;
@@ -38,7 +39,7 @@ export async function openArchiveTarget(archive: ArchiveConfig, options: { state
     await ensureBucket(s3, bucket);
     return { bucket, s3, description: `${archive.s3.endpoint}/${bucket}`, checksum: archive.s3.checksum, close: async () => s3.destroy() };
   }
-  const directory = join(options.stateDir ?? '.backup-runner', 's3');
+  const directory = join(options.stateDir ?? stateDirectory(), 's3');
   const embedded = await startEmbeddedS3({ directory, buckets: [bucket] });
   return {
     bucket,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { demoCommand } from '../../cli/commands/demo';
@@ -19,6 +20,12 @@ describe('backup-runner demo', () => {
     expect(text).toMatch(/received by the device\s+32\.0 MiB\s+([0-9a-f]{12})/);
     expect(text).toMatch(/ar11-demo: restored backups\/ar11-demo\/\S+; recovery time \d+\.\d s \(request to device back up\)/);
     expect(text).toContain('OK: the device received exactly the archived bytes and came back up.');
+    // It ends with the fleet report of what it did, its path printed.
+    const written = /Report written to (\S+demo-report\.html) \([\d.]+ KiB, 5 devices\)\n$/.exec(text);
+    expect(written, text.slice(-400)).not.toBeNull();
+    const html = await readFile(written![1]!, 'utf8');
+    for (const id of ['ar11-demo', 'fg-demo', 'qradar-demo']) expect(html).toContain(`"id":"${id}"`);
+    expect(html).toMatch(/"lastRestore":\{"executionName":"ar11-demo-restore-[^"]+","status":"SUCCEEDED"/);
     expect(code).toBe(0);
   }, 300_000);
 });
