@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client, type ObjectStorageClass } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,8 +49,8 @@ describe('the archive copies for the report', () => {
     const newest = key('qr1', '20261122T020000Z');
     const other = key('sw1', '20261122T030000Z');
     const contents = [old, mid, newest, other].flatMap((k) => [
-      { Key: k, Size: 10, StorageClass: k === old ? 'DEEP_ARCHIVE' : 'STANDARD' },
-      { Key: `${k}.manifest.json`, Size: 1, StorageClass: 'STANDARD' },
+      { Key: k, Size: 10, StorageClass: (k === old ? 'DEEP_ARCHIVE' : 'STANDARD') as ObjectStorageClass },
+      { Key: `${k}.manifest.json`, Size: 1, StorageClass: 'STANDARD' as ObjectStorageClass },
     ]);
     s3Mock.on(ListObjectsV2Command).resolves({ Contents: contents, IsTruncated: false });
     s3Mock.on(GetObjectCommand, { Key: `${newest}.manifest.json` }).resolves({ Body: body('{not json') });
