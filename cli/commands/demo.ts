@@ -108,8 +108,8 @@ export async function demoCommand(
       now: new Date(),
     });
     out.write('\nFleet report (one self-contained page: open it in a browser):\n');
-    const reportFile = await writeReport(report, { html: options.reportFile ?? join(stateDirectory(), 'demo-report.html') }, out, out);
-    json.push({ report: reportFile });
+    // With --json the path goes to stderr: stdout keeps its one line per backup and one for the restore.
+    await writeReport(report, { html: options.reportFile ?? join(stateDirectory(), 'demo-report.html') }, options.json ? err : out, err);
     if (options.json) writeJsonLines(stdout, json);
     return allGood && restored.ok ? 0 : 1;
   } finally {

@@ -118,6 +118,10 @@ describe('every subcommand with --json prints only JSON on stdout', () => {
     const drill = await runJson('drill', ['drill', '--config', config, '--secrets', secrets, '--device', 'ar11']);
     expect(drill.objects).toEqual([expect.objectContaining({ status: 'RESTORED', drill: true })]);
 
+    const report = await runJson('report', ['report', '--config', config]);
+    expect(report.code).toBe(0);
+    expect(report.objects).toEqual([expect.objectContaining({ schemaVersion: 1, summary: expect.objectContaining({ devices: 2 }) })]);
+
     const audit = await runJson('audit', ['audit', '--config', config, '--secrets', secrets, '--device', 'storware-prod', '--max-age-hours', '24']);
     expect(audit.objects).toEqual([expect.objectContaining({ device: 'storware-prod', status: expect.stringMatching(/^(OK|STALE)$/) })]);
 
