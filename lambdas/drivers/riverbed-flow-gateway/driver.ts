@@ -20,7 +20,7 @@ import { flowGatewayPaths } from './paths';
 import { parseBackupStatus, parseRestoreStatus, stateOf, type FgBackupStatus } from './responses';
 import { parseFlowGatewayCredentials, parseLandingAccount, type LandingAccount } from './secret';
 import { resolveSubdir } from './subdir';
-import { isThisRun, markerFields, markerOf, timeStampOf } from './this-run';
+import { isThisRun, markerFields, markerOf, statusOf, timeStampOf } from './this-run';
 
 export const FLOW_GATEWAY_CONTENT_TYPE = 'application/x-tar';
 
@@ -112,7 +112,7 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
     async startRestore(handle: RestoreHandle): Promise<RestoreHandle> {
       const { push } = await account();
       const before = parseRestoreStatus(await client.getJson(flowGatewayPaths.restore), deviceId, `the answer of GET ${flowGatewayPaths.restore}`);
-      const marker = { startedAtMs: context.now().getTime(), previousTimeStamp: timeStampOf(before) };
+      const marker = { startedAtMs: context.now().getTime(), previousTimeStamp: timeStampOf(before), previousStatus: statusOf(before) };
       await client.postJson(flowGatewayPaths.restore, {
         hostname: landing.host,
         username: push.username,
@@ -178,7 +178,7 @@ export const createFlowGatewayDriver: DriverFactory = (context: DriverContext): 
       return {
         backupId: `fg-${request.runId}`,
         previousSubdir: before.lastSuccessful?.subdir ?? null,
-        ...markerFields({ startedAtMs: startedAt, previousTimeStamp: timeStampOf(before.running) }),
+        ...markerFields({ startedAtMs: startedAt, previousTimeStamp: timeStampOf(before.running), previousStatus: statusOf(before.running) }),
       };
     },
 

@@ -90,7 +90,7 @@ describe('Flow Gateway driver (MockAgent)', () => {
       return { statusCode: 204, data: '' };
     });
     const handle = await fgDriver(agent).startBackup({ runId: 'r1', description: 'x' });
-    expect(handle).toEqual({ backupId: 'fg-r1', previousSubdir: '/srv/backups/fg1/old', startedAtMs: Date.parse('2026-02-27T15:46:00Z'), previousTimeStamp: null });
+    expect(handle).toEqual({ backupId: 'fg-r1', previousSubdir: '/srv/backups/fg1/old', startedAtMs: Date.parse('2026-02-27T15:46:00Z'), previousTimeStamp: null, previousStatus: 'COMPLETED' });
     expect(posted).toEqual({ hostname: '10.0.0.9', username: 'backup', password: 'landing-pw', path: '/srv/backups/fg1', security_pwd: 'enc-key' });
     expect(authorization).toBe(`Basic ${Buffer.from('admin:admin-pw').toString('base64')}`);
   });
@@ -123,6 +123,11 @@ describe('Flow Gateway driver (MockAgent)', () => {
     ['this run on a gateway clock 9 minutes behind', { status: 'EXECUTING', timeStamp: START / 1000 - 540 }, { startedAtMs: START, previousTimeStamp: '1772206000' }, true],
     ['this run on a gateway clock ahead', { status: 'COMPLETED', timeStamp: String(START / 1000 + 3600) }, { startedAtMs: START, previousTimeStamp: null }, true],
     ['any status of a handle from before run markers', { status: 'ERROR', timeStamp: 1 }, undefined, true],
+    // timeStamp has whole seconds: a re-run within the second of a fast failure shows the same one.
+    ['this run, started within the second the failed one did (status changed)', { status: 'EXECUTING', timeStamp: 1772206000 }, { startedAtMs: START, previousTimeStamp: '1772206000', previousStatus: 'ERROR' }, true],
+    ['this run completed within that second (status changed)', { status: 'COMPLETED', timeStamp: 1772206000 }, { startedAtMs: START, previousTimeStamp: '1772206000', previousStatus: 'ERROR' }, true],
+    ['the earlier run, same second and same status', { status: 'ERROR', timeStamp: 1772206000 }, { startedAtMs: START, previousTimeStamp: '1772206000', previousStatus: 'ERROR' }, false],
+    ['the same timeStamp in a handle that kept no status', { status: 'EXECUTING', timeStamp: 1772206000 }, { startedAtMs: START, previousTimeStamp: '1772206000' }, false],
   ])('isThisRun: %s', (_what, running, marker, expected) => {
     expect(isThisRun(running, marker, 'fg1', 'GET /backup')).toBe(expected);
   });
