@@ -63,12 +63,30 @@ export async function runBackupsLocally(options: LocalRunOptions): Promise<Local
   const queue = [...deviceIds];
   const workers = Array.from({ length: Math.min(options.concurrency ?? 4, queue.length) }, async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      const executionName = manualExecutionName(id, deps.now());
+      const executionName = uniqueManualExecutionName(id, deps.now());
       results.push(await runOne(definition, executionName, { deviceId: id, occurrence: null, trigger: 'manual' }, deps, options));
     }
   });
   await Promise.all(workers);
   return deviceIds.map((id) => results.find((r) => r.device === id)!);
+}
+
+/** Manual execution names this process has used: Step Functions refuses a name twice, the local runner must too. */
+const issuedManualNames = new Set<string>();
+
+/**
+ * A manual execution name no earlier run of this process had. Names have whole seconds and the
+ * run id (hence the archive key) derives from the name, so two runs of a device within one second
+ * would write the same archive key: the later one takes the next free second instead.
+ */
+export function uniqueManualExecutionName(deviceId: string, at: Date): string {
+  for (let offset = 0; ; offset += 1000) {
+    const name = manualExecutionName(deviceId, new Date(at.getTime() + offset));
+    if (!issuedManualNames.has(name)) {
+      issuedManualNames.add(name);
+      return name;
+    }
+  }
 }
 
 /**
